@@ -1,0 +1,141 @@
+"""create_app(settings): middleware, error handlers, routers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import brain
+from brain.core.errors import install_error_handlers, problem_response
+from brain.core.etag import ETagMiddleware
+from brain.core.idempotency import IdempotencyMiddleware
+from brain.core.jobs import CeleryDispatcher, Dispatcher, load_job_modules
+from brain.core.limits import RequestGuardMiddleware
+from brain.core.openapi import install_openapi
+from brain.core.pagination import CursorCodec
+from brain.core.runtime import Runtime
+from brain.settings import Settings
+
+logger = logging.getLogger("brain.app")
+
+API_DESCRIPTION = """Brain's HTTP API. Tenant resources live under
+`/api/v1/organizations/{org_id}/…` and need `Authorization: Bearer <api key>`.
+Errors are RFC 9457 problem details; lists use cursor pagination; POSTs accept
+`Idempotency-Key`; GETs carry an `ETag`."""
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"no-referrer"))
+                headers.append((b"x-frame-options", b"DENY"))
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.operation_id or route.name
+
+
+def create_app(
+    settings: Settings,
+    *,
+    runtime: Runtime | None = None,
+    dispatcher: Dispatcher | None = None,
+    start_worker: bool = False,
+) -> FastAPI:
+    """The ASGI application; `runtime`/`dispatcher` may be given (tests share a connection)."""
+    settings.check_production()
+    runtime = runtime or Runtime.create(settings)
+    load_job_modules()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if start_worker and not settings.broker_url and settings.embedded_worker:
+            from brain.worker import EmbeddedWorker
+
+            worker = EmbeddedWorker(settings)
+            worker.start()
+        elif settings.broker_url:
+            from brain.worker import configure
+
+            configure(settings)
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            await runtime.close()
+
+    app = FastAPI(
+        title="Brain API",
+        version=brain.__version__,
+        description=API_DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.runtime = runtime
+    app.state.dispatcher = dispatcher or CeleryDispatcher()
+    app.state.cursor_codec = CursorCodec(settings.resolved_secret_key())
+    install_error_handlers(app)
+    install_openapi(app)
+
+    from brain.core.health import router as health_router
+    from brain.identity.router import router as api_keys_router
+    from brain.organizations.router import router as organizations_router
+    from brain.warehouse.router import routers as warehouse_routers
+
+    app.include_router(health_router)
+    app.include_router(organizations_router)
+    app.include_router(api_keys_router)
+    for router in warehouse_routers:
+        app.include_router(router)
+
+    @app.api_route(
+        "/api/{rest:path}",
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+    async def api_not_found(request: Request, rest: str) -> Response:
+        return problem_response(request.url.path, 404, "No such route.")
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> Response:
+        return RedirectResponse("/api/docs")
+
+    app.add_middleware(ETagMiddleware)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        session_factory=runtime.session_factory,
+        ttl=timedelta(hours=settings.idempotency_ttl_hours),
+    )
+    app.add_middleware(
+        RequestGuardMiddleware,
+        max_json_bytes=settings.max_json_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

@@ -1,0 +1,65 @@
+"""Database operations behind CLI commands (each in system mode, committed on success)."""
+
+from __future__ import annotations
+
+import uuid
+
+from brain.cli import CLIError
+from brain.core.db import system_session
+from brain.core.runtime import Runtime
+from brain.identity.service import issue_api_key
+from brain.organizations.models import Organization
+from brain.organizations.permissions import Role
+from brain.organizations.service import create_organization
+from brain.settings import Settings
+
+
+async def create_org_with_key(settings: Settings, name: str) -> tuple[uuid.UUID, str]:
+    from brain.core.sanitize import clean_text
+
+    try:
+        clean = clean_text(name)
+    except ValueError as exc:
+        raise CLIError(f"--name: {exc}") from exc
+    if not clean or len(clean) > 200:
+        raise CLIError("--name must be 1-200 characters")
+    runtime = Runtime.create(settings)
+    try:
+        async with system_session(runtime.session_factory) as session:
+            org = await create_organization(session, name=clean)
+            _, token = await issue_api_key(
+                session, organization_id=org.id, name="initial admin key", role=Role.admin
+            )
+            return org.id, token
+    except Exception as exc:
+        raise CLIError(_db_error(exc)) from exc
+    finally:
+        await runtime.close()
+
+
+async def create_key(
+    settings: Settings, org_id: uuid.UUID, role: Role, name: str
+) -> tuple[uuid.UUID, str]:
+    runtime = Runtime.create(settings)
+    try:
+        async with system_session(runtime.session_factory) as session:
+            org = await session.get(Organization, org_id)
+            if org is None or org.deleted_at is not None:
+                raise CLIError(f"no organization {org_id}")
+            key, token = await issue_api_key(
+                session, organization_id=org_id, name=name[:200], role=role
+            )
+            return key.id, token
+    except CLIError:
+        raise
+    except Exception as exc:
+        raise CLIError(_db_error(exc)) from exc
+    finally:
+        await runtime.close()
+
+
+def _db_error(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "no such table" in text or "does not exist" in text:
+        return "the database is not migrated; run `brain migrate` first"
+    return f"database error: {type(exc).__name__}: {text[:200]}"

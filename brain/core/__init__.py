@@ -1,0 +1,1 @@
+"""Cross-cutting kit shared by every domain."""

@@ -1,0 +1,149 @@
+"""Database engine, sessions and the per-transaction tenant setting used by row-level security."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.pool import NullPool
+
+from brain.settings import Settings
+
+ORG_INFO_KEY = "brain_org_id"
+BYPASS_INFO_KEY = "brain_rls_bypass"
+
+
+def is_postgres(engine_or_conn: AsyncEngine | Connection) -> bool:
+    return engine_or_conn.dialect.name == "postgresql"
+
+
+def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine:
+    """An async engine for the configured URL, with the dialect's connection set-up."""
+    url = settings.database_url
+    kwargs: dict[str, Any] = {}
+    if null_pool:
+        kwargs["poolclass"] = NullPool
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("connect_args", {"timeout": 30})
+    elif not null_pool:
+        kwargs["pool_size"] = settings.database_pool_size
+        kwargs["max_overflow"] = settings.database_pool_size
+        kwargs["pool_pre_ping"] = True
+    engine = create_async_engine(url, **kwargs)
+    install_connection_setup(engine, settings)
+    return engine
+
+
+def install_connection_setup(engine: AsyncEngine, settings: Settings) -> None:
+    """SQLite pragmas, or on PostgreSQL the switch to the non-owner application role."""
+    sync_engine = engine.sync_engine
+    if sync_engine.dialect.name == "sqlite":
+
+        @event.listens_for(sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+    elif sync_engine.dialect.name == "postgresql" and settings.database_app_role:
+        role = settings.database_app_role
+
+        @event.listens_for(sync_engine, "connect")
+        def _pg_role(dbapi_conn: Any, _record: Any) -> None:
+            # psycopg opens an implicit transaction; SET ROLE must outlive it.
+            dbapi_conn.autocommit = True
+            cursor = dbapi_conn.cursor()
+            cursor.execute(f'SET ROLE "{role}"')
+            cursor.close()
+            dbapi_conn.autocommit = False
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def _apply_rls_settings(session: Session, connection: Connection) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    org = session.info.get(ORG_INFO_KEY)
+    bypass = bool(session.info.get(BYPASS_INFO_KEY))
+    connection.execute(
+        text(
+            "SELECT set_config('app.current_org', :org, true),"
+            " set_config('app.rls_bypass', :bypass, true)"
+        ),
+        {"org": str(org) if org else "", "bypass": "on" if bypass else "off"},
+    )
+
+
+@event.listens_for(Session, "after_begin")
+def _after_begin(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
+    _apply_rls_settings(session, connection)
+
+
+async def set_tenant(session: AsyncSession, organization_id: uuid.UUID | None) -> None:
+    """Bind the session to one organization (and leave system mode) for RLS."""
+    session.info[ORG_INFO_KEY] = organization_id
+    session.info[BYPASS_INFO_KEY] = False
+    await _refresh_rls(session)
+
+
+async def set_system_mode(session: AsyncSession, enabled: bool) -> None:
+    """Let a session see every tenant's rows (auth lookups, CLI, maintenance jobs only)."""
+    session.info[BYPASS_INFO_KEY] = enabled
+    await _refresh_rls(session)
+
+
+async def _refresh_rls(session: AsyncSession) -> None:
+    if session.in_transaction() and session.bind is not None:
+        conn = await session.connection()
+        await conn.run_sync(lambda c: _apply_rls_settings(session.sync_session, c))
+
+
+@asynccontextmanager
+async def system_session(
+    factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session in system mode that commits on success (CLI and maintenance code)."""
+    async with factory() as session:
+        session.info[BYPASS_INFO_KEY] = True
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+@asynccontextmanager
+async def tenant_session(
+    factory: async_sessionmaker[AsyncSession], organization_id: uuid.UUID
+) -> AsyncIterator[AsyncSession]:
+    """A session bound to one organization that commits on success (jobs)."""
+    async with factory() as session:
+        session.info[ORG_INFO_KEY] = organization_id
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise

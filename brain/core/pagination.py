@@ -1,0 +1,204 @@
+"""Cursor pagination: signed keyset cursors, a sort allow-list, RFC 8288 `Link` headers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import Query, Request
+from pydantic import BaseModel
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from starlette.responses import Response
+
+from brain.core.errors import ProblemError
+from brain.core.schemas import Page
+
+M = TypeVar("M")
+
+_PAGING_PARAMS = {"cursor", "limit"}
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+    sort: str | None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=200, description="Items per page (1-200).")] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=1024, description="`next_cursor` of the previous page.")
+    ] = None,
+    sort: Annotated[
+        str | None,
+        Query(max_length=64, pattern=r"^-?[a-z_]+$", description="Field, `-` for descending."),
+    ] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor, sort=sort)
+
+
+class SortOptions:
+    """The allow-list of fields a list can be sorted by; ties always break on `id`."""
+
+    def __init__(
+        self,
+        id_column: InstrumentedAttribute[Any],
+        default: str,
+        **columns: InstrumentedAttribute[Any],
+    ) -> None:
+        self.id_column = id_column
+        self.default = default
+        self.columns = columns
+
+    def resolve(self, sort: str | None) -> tuple[str, InstrumentedAttribute[Any], bool]:
+        key = sort or self.default
+        descending = key.startswith("-")
+        name = key.lstrip("-")
+        if name not in self.columns:
+            allowed = ", ".join(sorted(self.columns))
+            raise ProblemError(
+                422,
+                f"Cannot sort by '{name}'; allowed: {allowed} (prefix '-' for descending).",
+                errors=[{"loc": ["query", "sort"], "message": "Not an allowed sort field."}],
+            )
+        return key, self.columns[name], descending
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _decode_value(column: InstrumentedAttribute[Any], raw: Any) -> Any:
+    python_type: type[Any] | None
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        python_type = None
+    if raw is None:
+        return None
+    if python_type is datetime:
+        return datetime.fromisoformat(raw)
+    if python_type is date:
+        return date.fromisoformat(raw)
+    if python_type is uuid.UUID:
+        return uuid.UUID(raw)
+    if python_type in (int, float, str) and not isinstance(raw, python_type):
+        return python_type(raw)
+    return raw
+
+
+class CursorCodec:
+    """Signs cursors with the app's secret so clients cannot forge positions."""
+
+    def __init__(self, secret: str) -> None:
+        self._key = hashlib.sha256(b"brain-cursor:" + secret.encode()).digest()
+
+    def _sign(self, payload: bytes) -> str:
+        mac = hmac.new(self._key, payload, hashlib.sha256).digest()[:16]
+        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+    def encode(self, data: dict[str, Any]) -> str:
+        payload = orjson.dumps(data)
+        body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+        return f"{body}.{self._sign(payload)}"
+
+    def decode(self, cursor: str) -> dict[str, Any]:
+        invalid = ProblemError(400, "The cursor is invalid or expired.", kind="invalid-cursor")
+        try:
+            body, signature = cursor.split(".", 1)
+            payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        except (ValueError, TypeError) as exc:
+            raise invalid from exc
+        if not hmac.compare_digest(self._sign(payload), signature):
+            raise invalid
+        try:
+            data = orjson.loads(payload)
+        except orjson.JSONDecodeError as exc:
+            raise invalid from exc
+        if not isinstance(data, dict):
+            raise invalid
+        return data
+
+
+def _filters_fingerprint(request: Request, sort_key: str) -> str:
+    items = sorted(
+        (k, v) for k, v in request.query_params.multi_items() if k not in _PAGING_PARAMS
+    )
+    items = [(k, v) for k, v in items if k != "sort"] + [("sort", sort_key)]
+    return hashlib.sha256(orjson.dumps(items)).hexdigest()[:16]
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: Select[tuple[M]],
+    *,
+    request: Request,
+    params: PageParams,
+    sort: SortOptions,
+) -> tuple[list[M], str | None]:
+    """Run `stmt` for one page in a stable (sort field, id) order; return rows and next cursor."""
+    codec: CursorCodec = request.app.state.cursor_codec
+    sort_key, column, descending = sort.resolve(params.sort)
+    fingerprint = _filters_fingerprint(request, sort_key)
+    id_col = sort.id_column
+    if params.cursor:
+        data = codec.decode(params.cursor)
+        if data.get("f") != fingerprint or not isinstance(data.get("k"), list):
+            raise ProblemError(
+                400,
+                "The cursor belongs to a different sort or filter; start from the first page.",
+                kind="invalid-cursor",
+            )
+        try:
+            last_value = _decode_value(column, data["k"][0])
+            last_id = uuid.UUID(str(data["k"][1]))
+        except (ValueError, TypeError, IndexError) as exc:
+            raise ProblemError(400, "The cursor is invalid.", kind="invalid-cursor") from exc
+        if descending:
+            stmt = stmt.where(or_(column < last_value, and_(column == last_value, id_col < last_id)))
+        else:
+            stmt = stmt.where(or_(column > last_value, and_(column == last_value, id_col > last_id)))
+    order = (column.desc(), id_col.desc()) if descending else (column.asc(), id_col.asc())
+    stmt = stmt.order_by(*order).limit(params.limit + 1)
+    rows = list((await session.scalars(stmt)).all())
+    next_cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        last = rows[-1]
+        key_value = getattr(last, column.key)
+        next_cursor = codec.encode(
+            {"k": [_encode_value(key_value), str(last.id)], "f": fingerprint}  # type: ignore[attr-defined]
+        )
+    return rows, next_cursor
+
+
+def json_response(model: BaseModel, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """Serialize with Pydantic's own JSON encoder (fast path; skips FastAPI's encoder)."""
+    return Response(
+        model.model_dump_json(), status_code=status_code, media_type="application/json", headers=headers
+    )
+
+
+def page_response(request: Request, page: Page[Any]) -> Response:
+    """The page as JSON with an RFC 8288 `Link: <…>; rel="next"` header when there is more."""
+    headers: dict[str, str] = {}
+    if page.next_cursor:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        params.append(("cursor", page.next_cursor))
+        url = f"{request.url.path}?{urlencode(params)}"
+        headers["Link"] = f'<{url}>; rel="next"'
+    return json_response(page, headers=headers)

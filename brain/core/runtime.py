@@ -1,0 +1,35 @@
+"""The process's shared resources: settings, database engine, sessions, cache, job dispatch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from brain.core.cache import Cache, create_cache
+from brain.core.db import create_engine, create_session_factory
+from brain.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    cache: Cache
+    owns_engine: bool = field(default=True)
+
+    @classmethod
+    def create(cls, settings: Settings) -> Runtime:
+        engine = create_engine(settings)
+        return cls(
+            settings=settings,
+            engine=engine,
+            session_factory=create_session_factory(engine),
+            cache=create_cache(settings.redis_url),
+        )
+
+    async def close(self) -> None:
+        await self.cache.close()
+        if self.owns_engine:
+            await self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Tenants: organizations, roles and permissions."""

@@ -1,0 +1,111 @@
+"""Settings: one pydantic-settings class, read from BRAIN_* environment variables and `.env`."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class InsecureSettingsError(RuntimeError):
+    """Raised when production is asked to start on an insecure default."""
+
+
+class Settings(BaseSettings):
+    """Every knob of Brain; each has a safe default for the embedded mode."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BRAIN_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Environment = Environment.development
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    var_dir: Path = DEFAULT_VAR_DIR
+    database_url: str = ""
+    # Role the application switches to on PostgreSQL so row-level security applies.
+    database_app_role: str = "brain_app"
+    database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    redis_url: str | None = None
+    broker_url: str | None = None
+    secret_key: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    log_level: str = "INFO"
+    # Request bodies: JSON routes vs. file uploads (CSV import).
+    max_json_body_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024 * 1024
+    max_upload_bytes: Annotated[int, Field(ge=1024)] = 2 * 1024 * 1024 * 1024
+    # Requests per minute per credential (0 disables the limiter).
+    rate_limit_per_minute: Annotated[int, Field(ge=0)] = 6000
+    idempotency_ttl_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
+    api_key_cache_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
+    embedded_worker: bool = True
+
+    @model_validator(mode="after")
+    def _derive_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.var_dir / 'brain.db'}"
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.production
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def imports_dir(self) -> Path:
+        return self.var_dir / "imports"
+
+    def resolved_secret_key(self) -> str:
+        """The secret key; in development it is generated once and kept under `var/`."""
+        if self.secret_key:
+            return self.secret_key
+        if self.is_production:
+            raise InsecureSettingsError("BRAIN_SECRET_KEY is required in production")
+        key_file = self.var_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+    def check_production(self) -> None:
+        """Refuse to start production on an insecure default."""
+        if not self.is_production:
+            return
+        problems: list[str] = []
+        if len(self.secret_key) < 32:
+            problems.append("BRAIN_SECRET_KEY must be set to at least 32 characters")
+        if self.is_sqlite:
+            problems.append("BRAIN_DATABASE_URL must point at PostgreSQL")
+        if not self.redis_url:
+            problems.append("BRAIN_REDIS_URL must be set")
+        if not self.broker_url:
+            problems.append("BRAIN_BROKER_URL must be set (Celery workers run separately)")
+        if not self.public_url.startswith("https://"):
+            problems.append("BRAIN_PUBLIC_URL must be https")
+        if problems:
+            raise InsecureSettingsError("; ".join(problems))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own `Settings` instead)."""
+    return Settings()

@@ -1,0 +1,2 @@
+"""The marketing data store: channels, campaigns, ad sets, creatives, daily metrics,
+customers, orders and CSV imports."""

@@ -1,0 +1,5 @@
+"""Warehouse HTTP routers."""
+
+from fastapi import APIRouter
+
+routers: list[APIRouter] = []

@@ -1,0 +1,131 @@
+"""The Celery application: one task per registered job, the beat schedule, and the in-process
+worker used by `brain serve` in embedded mode."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+from celery import Celery
+
+from brain.core.jobs import JOB_REGISTRY, load_job_modules
+from brain.core.runtime import Runtime
+from brain.settings import Settings, get_settings
+
+logger = logging.getLogger("brain.worker")
+
+celery_app = Celery("brain")
+
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "purge-idempotency-records": {
+        "task": "maintenance.purge_idempotency_records",
+        "schedule": timedelta(hours=1),
+    },
+    "apply-data-retention": {
+        "task": "maintenance.apply_data_retention",
+        "schedule": timedelta(days=1),
+    },
+}
+
+
+class _WorkerState(threading.local):
+    runner: asyncio.Runner | None = None
+    runtime: Runtime | None = None
+
+
+_state = _WorkerState()
+_settings_override: Settings | None = None
+
+
+def _worker_runtime() -> tuple[asyncio.Runner, Runtime]:
+    """Each worker thread keeps one event loop and one runtime (engine pool) for its tasks."""
+    if _state.runner is None:
+        _state.runner = asyncio.Runner()
+    if _state.runtime is None:
+        _state.runtime = Runtime.create(_settings_override or get_settings())
+    return _state.runner, _state.runtime
+
+
+def run_job(name: str, kwargs: dict[str, Any]) -> None:
+    runner, runtime = _worker_runtime()
+    runner.run(JOB_REGISTRY[name](runtime, **kwargs))
+
+
+def _make_task(name: str) -> Any:
+    def task(**kwargs: Any) -> None:
+        run_job(name, kwargs)
+
+    task.__name__ = name.replace(".", "_")
+    return celery_app.task(name=name, acks_late=True)(task)
+
+
+def configure(settings: Settings) -> Celery:
+    """Point the Celery app at the configured broker and register every job as a task."""
+    global _settings_override
+    _settings_override = settings
+    celery_app.conf.update(
+        broker_url=settings.broker_url or "memory://",
+        task_ignore_result=True,
+        result_backend=None,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="UTC",
+        enable_utc=True,
+        worker_prefetch_multiplier=1,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        broker_connection_retry_on_startup=True,
+        beat_schedule=BEAT_SCHEDULE,
+        worker_hijack_root_logger=False,
+    )
+    load_job_modules()
+    for name in JOB_REGISTRY:
+        if name not in celery_app.tasks:
+            _make_task(name)
+    return celery_app
+
+
+class EmbeddedWorker:
+    """A Celery worker (and beat) on threads inside `brain serve`, for the embedded mode."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._controller: Any = None
+        self._beat: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        from celery.beat import EmbeddedService
+
+        app = configure(self.settings)
+        self._controller = app.WorkController(
+            app=app,
+            pool_cls="solo",
+            concurrency=1,
+            without_heartbeat=True,
+            without_mingle=True,
+            without_gossip=True,
+            loglevel="WARNING",
+            hostname="embedded@brain",
+        )
+        self._thread = threading.Thread(
+            target=self._controller.start, name="brain-embedded-worker", daemon=True
+        )
+        self._thread.start()
+        self.settings.var_dir.mkdir(parents=True, exist_ok=True)
+        self._beat = EmbeddedService(
+            app, thread=True, schedule_filename=str(self.settings.var_dir / "beat-schedule")
+        )
+        self._beat.start()
+        logger.info("embedded worker and beat started")
+
+    def stop(self) -> None:
+        if self._beat is not None:
+            self._beat.stop()
+        if self._controller is not None:
+            self._controller.stop(in_sighandler=False)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
