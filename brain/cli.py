@@ -13,6 +13,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
+from brain.cli_ops import CLIError
 from brain.settings import InsecureSettingsError, Settings, get_settings
 
 T = TypeVar("T")
@@ -33,10 +34,6 @@ err = Console(stderr=True)
 out = Console()
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
-
-
-class CLIError(Exception):
-    """A one-line error for the user (exit code 1)."""
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

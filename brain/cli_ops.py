@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from brain.cli import CLIError
 from brain.core.db import system_session
 from brain.core.runtime import Runtime
 from brain.identity.service import issue_api_key
@@ -12,6 +11,10 @@ from brain.organizations.models import Organization
 from brain.organizations.permissions import Role
 from brain.organizations.service import create_organization
 from brain.settings import Settings
+
+
+class CLIError(Exception):
+    """A one-line error for the user (exit code 1)."""
 
 
 async def create_org_with_key(settings: Settings, name: str) -> tuple[uuid.UUID, str]:

@@ -51,7 +51,10 @@ def _worker_runtime() -> tuple[asyncio.Runner, Runtime]:
 
 def run_job(name: str, kwargs: dict[str, Any]) -> None:
     runner, runtime = _worker_runtime()
-    runner.run(JOB_REGISTRY[name](runtime, **kwargs))
+    async def execute() -> None:
+        await JOB_REGISTRY[name](runtime, **kwargs)
+
+    runner.run(execute())
 
 
 def _make_task(name: str) -> Any:

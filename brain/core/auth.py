@@ -12,6 +12,7 @@ from brain.organizations.permissions import Permission, Role
 class SubjectType(StrEnum):
     api_key = "api_key"
     user = "user"
+    job = "job"  # a background job acting for one organization (e.g. a CSV import)
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,7 +146,7 @@ def require(
     return dependency
 
 
-def Authorized(permission: Permission) -> Any:  # noqa: N802
+def Authorized(permission: Permission) -> Any:
     """`Annotated[AuthContext, Authorized(Permission.x)]` for a route parameter."""
     return Depends(require(permission))
 

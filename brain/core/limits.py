@@ -28,7 +28,12 @@ class RequestGuardMiddleware:
     """Rejects oversized bodies and unsupported media types before any handler runs."""
 
     def __init__(
-        self, app: ASGIApp, *, max_json_bytes: int, max_upload_bytes: int, path_prefix: str = "/api/"
+        self,
+        app: ASGIApp,
+        *,
+        max_json_bytes: int,
+        max_upload_bytes: int,
+        path_prefix: str = "/api/",
     ) -> None:
         self.app = app
         self.max_json_bytes = max_json_bytes

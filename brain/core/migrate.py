@@ -21,7 +21,9 @@ def upgrade(settings: Settings, revision: str = "head") -> None:
     command.upgrade(alembic_config(settings), revision)
 
 
-def upgrade_on_connection(settings: Settings, connection: Connection, revision: str = "head") -> None:
+def upgrade_on_connection(
+    settings: Settings, connection: Connection, revision: str = "head"
+) -> None:
     config = alembic_config(settings)
     config.attributes["connection"] = connection
     command.upgrade(config, revision)

@@ -83,7 +83,7 @@ class TenantMixin:
     """A row owned by one organization; repositories scope every query by it."""
 
     @declared_attr
-    def organization_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805
+    def organization_id(cls) -> Mapped[uuid.UUID]:
         from sqlalchemy import ForeignKey
 
         return mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=False)

@@ -144,7 +144,7 @@ def _filters_fingerprint(request: Request, sort_key: str) -> str:
 
 async def paginate(
     session: AsyncSession,
-    stmt: Select[tuple[M]],
+    stmt: Select[M],
     *,
     request: Request,
     params: PageParams,
@@ -169,9 +169,10 @@ async def paginate(
         except (ValueError, TypeError, IndexError) as exc:
             raise ProblemError(400, "The cursor is invalid.", kind="invalid-cursor") from exc
         if descending:
-            stmt = stmt.where(or_(column < last_value, and_(column == last_value, id_col < last_id)))
+            after = or_(column < last_value, and_(column == last_value, id_col < last_id))
         else:
-            stmt = stmt.where(or_(column > last_value, and_(column == last_value, id_col > last_id)))
+            after = or_(column > last_value, and_(column == last_value, id_col > last_id))
+        stmt = stmt.where(after)
     order = (column.desc(), id_col.desc()) if descending else (column.asc(), id_col.asc())
     stmt = stmt.order_by(*order).limit(params.limit + 1)
     rows = list((await session.scalars(stmt)).all())
@@ -180,16 +181,22 @@ async def paginate(
         rows = rows[: params.limit]
         last = rows[-1]
         key_value = getattr(last, column.key)
+        last_id_value = getattr(last, "id")  # noqa: B009 - M is any model with an id
         next_cursor = codec.encode(
-            {"k": [_encode_value(key_value), str(last.id)], "f": fingerprint}  # type: ignore[attr-defined]
+            {"k": [_encode_value(key_value), str(last_id_value)], "f": fingerprint}
         )
     return rows, next_cursor
 
 
-def json_response(model: BaseModel, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    model: BaseModel, *, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     """Serialize with Pydantic's own JSON encoder (fast path; skips FastAPI's encoder)."""
     return Response(
-        model.model_dump_json(), status_code=status_code, media_type="application/json", headers=headers
+        model.model_dump_json(),
+        status_code=status_code,
+        media_type="application/json",
+        headers=headers,
     )
 
 

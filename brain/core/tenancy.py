@@ -35,7 +35,7 @@ class TenantRepository(Generic[M]):
         self.session = session
         self.auth = auth
 
-    def select(self) -> Select[tuple[M]]:
+    def select(self) -> Select[M]:
         return scope_to_tenant(select(self.model), self.model, self.auth)
 
     async def get(self, object_id: uuid.UUID) -> M | None:

@@ -8,13 +8,19 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from brain.core.deps import AppCache, DbSession, ManageKeys
-from brain.core.pagination import PageParams, SortOptions, page_params, page_response, paginate
+from brain.core.pagination import (
+    PageParams,
+    SortOptions,
+    json_response,
+    page_params,
+    page_response,
+    paginate,
+)
 from brain.core.schemas import Page
 from brain.core.tenancy import TenantRepository
 from brain.identity.models import ApiKey
 from brain.identity.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from brain.identity.service import issue_api_key, revoke_api_key
-from brain.core.pagination import json_response
 
 router = APIRouter(prefix="/api/v1/organizations/{org_id}/api-keys", tags=["api-keys"])
 

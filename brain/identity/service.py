@@ -18,7 +18,7 @@ from brain.identity.models import ApiKey
 from brain.organizations.models import Organization
 from brain.organizations.permissions import Role, permissions_for
 
-TOKEN_PREFIX = "brn_"
+TOKEN_PREFIX = "brn_"  # noqa: S105 - a public prefix, not a secret
 _TOUCH_SECONDS = 60
 
 

@@ -29,7 +29,8 @@ async def _load(session: DbSession, org_id: uuid.UUID) -> Organization:
 @router.get("/{org_id}", response_model=OrganizationRead, operation_id="get_organization")
 async def get_organization(org_id: uuid.UUID, auth: ReadOrg, session: DbSession) -> Response:
     """The caller's organization."""
-    return json_response(OrganizationRead.model_validate(await _load(session, auth.organization_id)))
+    org = await _load(session, auth.organization_id)
+    return json_response(OrganizationRead.model_validate(org))
 
 
 @router.patch("/{org_id}", response_model=OrganizationRead, operation_id="update_organization")

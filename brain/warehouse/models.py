@@ -158,7 +158,8 @@ def daily_metric_id(
     creative_id: uuid.UUID | None,
 ) -> uuid.UUID:
     """The deterministic id of a daily-metric row from its natural key."""
-    key = f"{organization_id}|{day.isoformat()}|{channel_id}|{campaign_id or '-'}|{creative_id or '-'}"
+    parts = (organization_id, day.isoformat(), channel_id, campaign_id or "-", creative_id or "-")
+    key = "|".join(str(p) for p in parts)
     return uuid.uuid5(_METRIC_KEY_NAMESPACE, key)
 
 

@@ -1,0 +1,67 @@
+"""The embedded Celery worker really runs jobs sent through the in-memory broker."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from brain.core.db import system_session
+from brain.core.idempotency import IdempotencyRecord
+from brain.core.jobs import CeleryDispatcher, JobBuffer
+from brain.core.migrate import upgrade
+from brain.core.models import utcnow
+from brain.core.runtime import Runtime
+from brain.settings import Settings
+from brain.worker import EmbeddedWorker
+
+
+def _count(runtime: Runtime) -> int:
+    async def count() -> int:
+        async with system_session(runtime.session_factory) as session:
+            return int(await session.scalar(select(func.count(IdempotencyRecord.id))) or 0)
+
+    return asyncio.run(count())
+
+
+def test_embedded_worker_runs_buffered_job_after_flush(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'worker.db'}",
+        var_dir=tmp_path,
+        secret_key="x" * 40,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    upgrade(settings)
+
+    async def arrange() -> None:
+        runtime = Runtime.create(settings)
+        async with system_session(runtime.session_factory) as session:
+            session.add(IdempotencyRecord(scope_hash="s" * 64, key="old", fingerprint="f",
+                                          created_at=utcnow() - timedelta(days=3)))
+            session.add(IdempotencyRecord(scope_hash="s" * 64, key="new", fingerprint="f"))
+        await runtime.close()
+
+    asyncio.run(arrange())
+    worker = EmbeddedWorker(settings)
+    worker.start()
+    try:
+        buffer = JobBuffer()
+        buffer.enqueue("maintenance.purge_idempotency_records")
+        asyncio.run(buffer.flush(CeleryDispatcher()))
+        runtime = Runtime.create(settings)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _count(runtime) != 1:
+            time.sleep(0.2)
+        assert _count(runtime) == 1
+    finally:
+        worker.stop()
+
+
+def test_discarded_buffer_sends_nothing() -> None:
+    buffer = JobBuffer()
+    buffer.enqueue("maintenance.purge_idempotency_records")
+    buffer.discard()
+    assert buffer.pending == []

@@ -1,0 +1,54 @@
+"""Small factory functions for tests."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from brain.core.db import BYPASS_INFO_KEY
+from brain.identity.service import issue_api_key
+from brain.organizations.permissions import Role
+from brain.organizations.service import create_organization
+
+
+@dataclass
+class Tenant:
+    """An organization with one API key per role."""
+
+    id: uuid.UUID
+    name: str
+    tokens: dict[Role, str] = field(default_factory=dict)
+
+    def headers(self, role: Role = Role.admin, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}", **extra}
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.headers(Role.admin)
+
+    @property
+    def analyst(self) -> dict[str, str]:
+        return self.headers(Role.analyst)
+
+    @property
+    def viewer(self) -> dict[str, str]:
+        return self.headers(Role.viewer)
+
+    def path(self, rest: str = "") -> str:
+        return f"/api/v1/organizations/{self.id}{rest}"
+
+
+async def make_tenant(factory: async_sessionmaker[AsyncSession], name: str) -> Tenant:
+    async with factory() as session:
+        session.info[BYPASS_INFO_KEY] = True
+        org = await create_organization(session, name=name)
+        tenant = Tenant(id=org.id, name=name)
+        for role in Role:
+            _, token = await issue_api_key(
+                session, organization_id=org.id, name=f"{role} key", role=role
+            )
+            tenant.tokens[role] = token
+        await session.commit()
+    return tenant
