@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -50,6 +50,17 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, wrapped)
+
+
+def _allowed_methods(app: FastAPI, path: str, catch_all: object) -> set[str]:
+    """The methods other routes serve at `path` (the `Allow` of a 405), empty when none."""
+    allowed: set[str] = set()
+    for context in iter_route_contexts(app.routes):
+        regex = getattr(context, "path_regex", None)
+        if context.endpoint is catch_all or regex is None or not regex.match(path):
+            continue
+        allowed |= context.methods or set()
+    return allowed
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -116,10 +127,18 @@ def create_app(
 
     @app.api_route(
         "/api/{rest:path}",
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
         include_in_schema=False,
     )
     async def api_not_found(request: Request, rest: str) -> Response:
+        allowed = _allowed_methods(app, request.scope["path"], api_not_found)
+        if allowed:
+            return problem_response(
+                request.url.path,
+                405,
+                f"{request.method} is not supported here.",
+                headers={"Allow": ", ".join(sorted(allowed))},
+            )
         return problem_response(request.url.path, 404, "No such route.")
 
     @app.get("/", include_in_schema=False)

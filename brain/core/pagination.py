@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.types import TypeDecorator
 from starlette.responses import Response
 
 from brain.core.errors import ProblemError
@@ -83,9 +84,13 @@ def _encode_value(value: Any) -> Any:
 
 
 def _decode_value(column: InstrumentedAttribute[Any], raw: Any) -> Any:
+    sql_type = column.type
+    if isinstance(sql_type, TypeDecorator):
+        # e.g. UTCDateTime: its own python_type is `object`; the wrapped type knows better.
+        sql_type = sql_type.impl_instance
     python_type: type[Any] | None
     try:
-        python_type = column.type.python_type
+        python_type = sql_type.python_type
     except NotImplementedError:
         python_type = None
     if raw is None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
 from starlette.responses import Response
 
 from brain.core.deps import AppCache, DbSession, ManageKeys
+from brain.core.etag import check_if_match
 from brain.core.pagination import (
     PageParams,
     SortOptions,
@@ -84,9 +86,17 @@ async def get_api_key(
 
 @router.delete("/{key_id}", status_code=204, operation_id="revoke_api_key")
 async def revoke_api_key_route(
-    org_id: uuid.UUID, key_id: uuid.UUID, auth: ManageKeys, session: DbSession, cache: AppCache
+    org_id: uuid.UUID,
+    key_id: uuid.UUID,
+    auth: ManageKeys,
+    session: DbSession,
+    cache: AppCache,
+    if_match: Annotated[
+        str | None, Header(max_length=200, description="The ETag you read; a stale one is a 412.")
+    ] = None,
 ) -> Response:
     """Revoke a key; it stops working at once."""
     key = await ApiKeyRepository(session, auth).get_or_404(key_id)
+    check_if_match(if_match, ApiKeyRead.model_validate(key))
     await revoke_api_key(session, cache, key)
     return Response(status_code=204)

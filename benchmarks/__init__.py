@@ -1,0 +1,1 @@
+"""Reproducible benchmarks of Brain (see benchmarks/README.md)."""

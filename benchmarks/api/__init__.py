@@ -1,0 +1,1 @@
+"""The HTTP API benchmark: `python -m benchmarks.api` (see benchmarks/README.md)."""

@@ -1,0 +1,1 @@
+"""Demo tenants: a deterministic simulator of DTC brands, their ground truth and `brain seed`."""

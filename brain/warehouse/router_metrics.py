@@ -1,0 +1,177 @@
+"""Daily metrics: one row per day and channel, campaign or creative."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from brain.core.deps import DbSession, ReadData, WriteData
+from brain.core.etag import check_if_match
+from brain.core.pagination import PageParams, SortOptions, json_response, page_params, paginate
+from brain.core.schemas import Page
+from brain.warehouse import service
+from brain.warehouse.models import DailyMetric
+from brain.warehouse.repository import DailyMetricRepository
+from brain.warehouse.router_common import (
+    IfMatch,
+    check_date_range,
+    created,
+    no_content,
+    object_path,
+    page_of,
+    parse_json_body,
+    with_etag,
+)
+from brain.warehouse.schemas import (
+    MAX_BATCH_ROWS,
+    DailyMetricBatch,
+    DailyMetricBatchResult,
+    DailyMetricRead,
+    DailyMetricUpdate,
+    DailyMetricWrite,
+    MetricGrain,
+)
+
+router = APIRouter(prefix="/api/v1/organizations/{org_id}/metrics/daily", tags=["metrics"])
+METRIC_SORT = SortOptions(
+    DailyMetric.id, "date", date=DailyMetric.date, created_at=DailyMetric.created_at
+)
+
+
+@router.get("", response_model=Page[DailyMetricRead], operation_id="list_daily_metrics")
+async def list_daily_metrics(
+    org_id: uuid.UUID,
+    request: Request,
+    auth: ReadData,
+    session: DbSession,
+    params: Annotated[PageParams, Depends(page_params)],
+    date_from: Annotated[date | None, Query(description="First day (inclusive).")] = None,
+    date_to: Annotated[date | None, Query(description="Last day (inclusive).")] = None,
+    channel_id: Annotated[uuid.UUID | None, Query()] = None,
+    campaign_id: Annotated[uuid.UUID | None, Query()] = None,
+    creative_id: Annotated[uuid.UUID | None, Query()] = None,
+    grain: Annotated[
+        MetricGrain | None, Query(description="Only channel, campaign or creative rows.")
+    ] = None,
+) -> Response:
+    """Daily metric rows, by default oldest day first (`sort=-date` for newest first)."""
+    check_date_range(date_from, date_to)
+    stmt = DailyMetricRepository(session, auth).list_statement(
+        date_from=date_from,
+        date_to=date_to,
+        channel_id=channel_id,
+        campaign_id=campaign_id,
+        creative_id=creative_id,
+        grain=grain,
+    )
+    rows, cursor = await paginate(session, stmt, request=request, params=params, sort=METRIC_SORT)
+    return page_of(request, DailyMetricRead, rows, cursor)
+
+
+@router.post(
+    "",
+    response_model=DailyMetricRead,
+    status_code=201,
+    operation_id="create_daily_metric",
+    responses={200: {"description": "A row with this natural key existed and was replaced."}},
+)
+async def create_daily_metric(
+    org_id: uuid.UUID, body: DailyMetricWrite, auth: WriteData, session: DbSession
+) -> Response:
+    """Write one row: created (201), or replaced when its natural key exists (200)."""
+    metric, is_new = await service.upsert_daily_metric(session, auth, body)
+    return created(
+        DailyMetricRead.model_validate(metric),
+        object_path(org_id, "metrics/daily", metric.id),
+        status_code=201 if is_new else 200,
+    )
+
+
+# The body is validated from raw bytes by the handler (one pass, no JSON decode first); this
+# documents it in the OpenAPI spec.
+_BATCH_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "title": "DailyMetricBatch",
+                    "description": DailyMetricBatch.__doc__,
+                    "required": ["rows"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "rows": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": MAX_BATCH_ROWS,
+                            "items": {"$ref": "#/components/schemas/DailyMetricWrite"},
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    ":batch",
+    response_model=DailyMetricBatchResult,
+    operation_id="batch_upsert_daily_metrics",
+    openapi_extra=_BATCH_BODY,
+)
+async def batch_upsert_daily_metrics(
+    org_id: uuid.UUID, request: Request, auth: WriteData, session: DbSession
+) -> Response:
+    """Upsert 1-10,000 rows all-or-nothing (last row wins per key; errors name each row)."""
+    body = parse_json_body(DailyMetricBatch, await request.body())
+    upserted = await service.batch_upsert_daily_metrics(session, auth, body.rows)
+    return json_response(DailyMetricBatchResult(upserted=upserted))
+
+
+@router.get("/{metric_id}", response_model=DailyMetricRead, operation_id="get_daily_metric")
+async def get_daily_metric(
+    org_id: uuid.UUID, metric_id: uuid.UUID, auth: ReadData, session: DbSession
+) -> Response:
+    """One daily metric row."""
+    metric = await DailyMetricRepository(session, auth).get_or_404(metric_id)
+    return json_response(DailyMetricRead.model_validate(metric))
+
+
+@router.patch("/{metric_id}", response_model=DailyMetricRead, operation_id="update_daily_metric")
+async def update_daily_metric(
+    org_id: uuid.UUID,
+    metric_id: uuid.UUID,
+    body: DailyMetricUpdate,
+    auth: WriteData,
+    session: DbSession,
+    if_match: IfMatch = None,
+) -> Response:
+    """Correct a row's measures (its natural key cannot change)."""
+    metric = await DailyMetricRepository(session, auth).get_or_404(metric_id)
+    check_if_match(if_match, DailyMetricRead.model_validate(metric))
+    metric = await service.update_daily_metric(session, metric, body)
+    return with_etag(DailyMetricRead.model_validate(metric))
+
+
+@router.delete("/{metric_id}", status_code=204, operation_id="delete_daily_metric")
+async def delete_daily_metric(
+    org_id: uuid.UUID,
+    metric_id: uuid.UUID,
+    auth: WriteData,
+    session: DbSession,
+    if_match: IfMatch = None,
+) -> Response:
+    """Delete a row for good."""
+    metric = await DailyMetricRepository(session, auth).get_or_404(metric_id)
+    check_if_match(if_match, DailyMetricRead.model_validate(metric))
+    await service.delete_daily_metric(session, auth, metric)
+    return no_content()
+
+
+routers = [router]

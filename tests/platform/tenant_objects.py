@@ -1,0 +1,139 @@
+"""One object of every tenant-owned kind, written straight through the ORM (no service code),
+so the route walker can aim requests at real ids of either tenant."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from brain.identity.models import ApiKey
+from brain.identity.service import hash_token
+from brain.organizations.permissions import Role
+from brain.warehouse.models import (
+    AdSet,
+    Campaign,
+    Channel,
+    Creative,
+    Customer,
+    DailyMetric,
+    ImportJob,
+    Order,
+    daily_metric_id,
+)
+from tests.factories import Tenant
+
+DAY = date(2024, 3, 1)
+# Every path parameter the tenant routes use; a new one needs an object here first.
+PATH_PARAMETERS = (
+    "org_id", "key_id", "channel_id", "campaign_id", "ad_set_id", "creative_id",
+    "metric_id", "customer_id", "order_id", "import_id",
+)
+
+
+@dataclass(frozen=True)
+class TenantObjects:
+    """A tenant with the id of one object per path parameter name."""
+
+    tenant: Tenant
+    ids: dict[str, str]
+    names: frozenset[str]
+
+    def path(self, template: str, **overrides: str) -> str:
+        values = {**self.ids, **overrides}
+        return template.format(**values)
+
+
+@dataclass(frozen=True)
+class World:
+    """Two tenants, each with one object of every kind."""
+
+    a: TenantObjects
+    b: TenantObjects
+
+
+async def seed_objects(session: AsyncSession, tenant: Tenant, label: str) -> TenantObjects:
+    """Create a channel, campaign, ad set, creative, daily metric, customer, order and import."""
+    org = tenant.id
+    channel = Channel(organization_id=org, name=f"{label} channel", platform="meta")
+    session.add(channel)
+    await session.flush()
+    campaign = Campaign(organization_id=org, channel_id=channel.id, name=f"{label} campaign")
+    session.add(campaign)
+    await session.flush()
+    ad_set = AdSet(organization_id=org, campaign_id=campaign.id, name=f"{label} ad set")
+    session.add(ad_set)
+    await session.flush()
+    creative = Creative(
+        organization_id=org,
+        campaign_id=campaign.id,
+        ad_set_id=ad_set.id,
+        name=f"{label} creative",
+        format="image",
+        launched_on=DAY,
+    )
+    session.add(creative)
+    await session.flush()
+    metric = DailyMetric(
+        id=daily_metric_id(org, DAY, channel.id, campaign.id, creative.id),
+        organization_id=org,
+        date=DAY,
+        channel_id=channel.id,
+        campaign_id=campaign.id,
+        creative_id=creative.id,
+        impressions=1000,
+        clicks=20,
+        spend=12.5,
+        conversions=2.0,
+        revenue=60.0,
+    )
+    customer = Customer(
+        organization_id=org,
+        external_id=f"{label}-customer",
+        first_order_on=DAY,
+        acquisition_channel_id=channel.id,
+    )
+    session.add_all([metric, customer])
+    await session.flush()
+    order = Order(
+        organization_id=org,
+        external_id=f"{label}-order",
+        customer_id=customer.id,
+        order_date=DAY,
+        revenue=60.0,
+        channel_id=channel.id,
+    )
+    import_job = ImportJob(
+        organization_id=org, kind="orders", status="succeeded", filename=f"{label}.csv"
+    )
+    session.add_all([order, import_job])
+    await session.flush()
+    key_id = await session.scalar(
+        select(ApiKey.id).where(ApiKey.token_hash == hash_token(tenant.tokens[Role.viewer]))
+    )
+    assert key_id is not None
+    ids = {
+        "org_id": org,
+        "key_id": key_id,
+        "channel_id": channel.id,
+        "campaign_id": campaign.id,
+        "ad_set_id": ad_set.id,
+        "creative_id": creative.id,
+        "metric_id": metric.id,
+        "customer_id": customer.id,
+        "order_id": order.id,
+        "import_id": import_job.id,
+    }
+    assert set(ids) == set(PATH_PARAMETERS)
+    names = frozenset(
+        {channel.name, campaign.name, ad_set.name, creative.name, customer.external_id,
+         order.external_id}
+    )
+    return TenantObjects(tenant=tenant, ids={k: str(v) for k, v in ids.items()}, names=names)
+
+
+def object_ids(objects: TenantObjects) -> set[uuid.UUID]:
+    return {uuid.UUID(v) for v in objects.ids.values()}
