@@ -63,6 +63,12 @@ def install_connection_setup(engine: AsyncEngine, settings: Settings) -> None:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            # Let SQLAlchemy, not the driver, open transactions, so SAVEPOINTs nest properly.
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(sync_engine, "begin")
+        def _sqlite_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN")
 
     elif sync_engine.dialect.name == "postgresql" and settings.database_app_role:
         role = settings.database_app_role
