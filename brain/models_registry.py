@@ -1,9 +1,25 @@
 """Imports every model module so `metadata` knows all tables (Alembic, tests)."""
 
+from brain.audit.models import AuditEvent
 from brain.core.idempotency import IdempotencyRecord
 from brain.core.models import Base
-from brain.identity.models import ApiKey
-from brain.organizations.models import Organization
+from brain.identity.models import (
+    ApiKey,
+    ExternalIdentity,
+    OneTimeToken,
+    RecoveryCode,
+    TotpFactor,
+    User,
+    UserSession,
+)
+from brain.organizations.models import (
+    CustomRole,
+    Invite,
+    Membership,
+    Organization,
+    ResourceGrant,
+    SsoConnection,
+)
 from brain.warehouse.models import (
     AdSet,
     Campaign,
@@ -20,6 +36,18 @@ metadata = Base.metadata
 __all__ = [
     "AdSet",
     "ApiKey",
+    "AuditEvent",
+    "CustomRole",
+    "ExternalIdentity",
+    "Invite",
+    "Membership",
+    "OneTimeToken",
+    "RecoveryCode",
+    "ResourceGrant",
+    "SsoConnection",
+    "TotpFactor",
+    "User",
+    "UserSession",
     "Campaign",
     "Channel",
     "Creative",

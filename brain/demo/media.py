@@ -14,12 +14,8 @@ from brain.demo.records import FloatArray, IntArray, MetricColumns, SimChannel
 from brain.demo.verticals import Anchors, AnomalySpec, CampaignSpec, VerticalProfile
 
 CTAS = ("Shop Now", "Learn More", "Subscribe", "Get Offer", "Order Now", "Sign Up")
-
-
 # Fatigue never takes a creative below this share of its fresh CTR/CVR.
 FATIGUE_FLOOR = 0.3
-
-
 # A tired campaign pulls its next planned launch forward if it is at most this far away.
 REFRESH_LOOKAHEAD_DAYS = 45
 

@@ -9,8 +9,9 @@ How the world works (full scale for ad metrics, a sample for customers):
 * Spend per channel follows a budget with growth, annual/weekly seasonality and noise; it is
   split over campaigns and, by quality weight, over the creatives live that day.
 * Creatives fatigue: once cumulative frequency (impressions / effective audience) crosses a
-  threshold (the *onset*), CTR and CVR are multiplied by ``exp(-rate * (frequency - threshold))``;
-  fatigued creatives are paused and new ones launched.
+  threshold (the *onset*), CTR and CVR are multiplied by
+  ``floor + (1 - floor) * exp(-rate * (frequency - threshold))``; fatigued creatives are paused
+  and new ones launched (a tired campaign pulls its next launch forward).
 * Platform-reported revenue (``revenue``) follows each channel's reported-ROAS curve; it is
   attribution, not truth.
 * True incremental revenue of channel c on day t is
@@ -69,8 +70,6 @@ __all__ = [
 ]
 
 MIN_DAYS = 30
-
-
 _RNG_STREAMS = ("accounts", "spend", "creatives", "delivery", "performance", "customers")
 
 

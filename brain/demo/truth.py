@@ -303,10 +303,14 @@ def _story(
             conversions = float(metrics.conversions[mask].sum())
             daily_cvr.append(rounded(conversions / clicks if clicks else 0.0, 5))
         fitted_start, fitted_end = linear_fit_endpoints(daily_cvr)
+        prior = (metrics.creative == k) & (metrics.day >= first - 7) & (metrics.day < first)
+        prior_clicks = float(metrics.clicks[prior].sum())
+        prior_cvr = float(metrics.conversions[prior].sum()) / prior_clicks if prior_clicks else 0.0
         story["story_creative"] = {
             "name": spec.name,
             "channel": names[sim.campaigns[sim.creatives[k].campaign].channel],
             "window_start": sim.date_at(first).isoformat(),
+            "cvr_7d_before_window": rounded(prior_cvr, 5),
             "cvr_start_fitted": rounded(fitted_start, 5),
             "cvr_end_fitted": rounded(fitted_end, 5),
             "cvr_first_3d": rounded(sum(daily_cvr[:3]) / 3, 5),

@@ -266,7 +266,7 @@ BEAUTY = VerticalProfile(
     hero_channel="Meta Ads",
     story_creative=StoryCreativeSpec(
         name="C12", campaign="Prospecting - Broad", format="video",
-        cvr_start=0.08, cvr_end=0.05, window_days=14, ctr=0.012, quality=2.2,
+        cvr_start=0.08, cvr_end=0.05, window_days=14, ctr=0.012, quality=3.2,
         audience_size=3.2e6,
     ),
     cohort_repeat_drift=(1.0, 0.97, 0.85, 0.79, 0.735),

@@ -73,6 +73,7 @@ class Campaign(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
         _live_unique("uq_campaigns_org_channel_name", "organization_id", "channel_id", "name"),
         Index("ix_campaigns_org_created", "organization_id", "created_at", "id"),
         Index("ix_campaigns_org_channel", "organization_id", "channel_id"),
+        Index("ix_campaigns_channel_fk", "channel_id"),
     )
 
     channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
@@ -86,6 +87,7 @@ class AdSet(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
         _live_unique("uq_ad_sets_org_campaign_name", "organization_id", "campaign_id", "name"),
         Index("ix_ad_sets_org_created", "organization_id", "created_at", "id"),
         Index("ix_ad_sets_org_campaign", "organization_id", "campaign_id"),
+        Index("ix_ad_sets_campaign_fk", "campaign_id"),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(
@@ -100,6 +102,8 @@ class Creative(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
         _live_unique("uq_creatives_org_campaign_name", "organization_id", "campaign_id", "name"),
         Index("ix_creatives_org_created", "organization_id", "created_at", "id"),
         Index("ix_creatives_org_campaign", "organization_id", "campaign_id"),
+        Index("ix_creatives_campaign_fk", "campaign_id"),
+        Index("ix_creatives_ad_set_fk", "ad_set_id"),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(
@@ -131,13 +135,11 @@ class DailyMetric(IdMixin, TenantMixin, TimestampMixin, Base):
     )
 
     date: Mapped[date]
-    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
-    campaign_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("campaigns.id", ondelete="CASCADE"), default=None
-    )
-    creative_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("creatives.id", ondelete="CASCADE"), default=None
-    )
+    # No foreign keys on the entity columns (ADR 0002): references are checked by the
+    # service before every write, and deleting an entity deletes its metric rows.
+    channel_id: Mapped[uuid.UUID]
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    creative_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     impressions: Mapped[int] = mapped_column(BigInteger, default=0)
     clicks: Mapped[int] = mapped_column(BigInteger, default=0)
     spend: Mapped[float] = mapped_column(Money, default=0.0)
@@ -168,6 +170,7 @@ class Customer(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
     __table_args__ = (
         _live_unique("uq_customers_org_external", "organization_id", "external_id"),
         Index("ix_customers_org_created", "organization_id", "created_at", "id"),
+        Index("ix_customers_acquisition_channel_fk", "acquisition_channel_id"),
     )
 
     external_id: Mapped[str] = mapped_column(String(200))
@@ -185,6 +188,8 @@ class Order(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
         Index("ix_orders_org_created", "organization_id", "created_at", "id"),
         Index("ix_orders_org_date", "organization_id", "order_date", "id"),
         Index("ix_orders_org_customer", "organization_id", "customer_id"),
+        Index("ix_orders_customer_fk", "customer_id"),
+        Index("ix_orders_channel_fk", "channel_id"),
     )
 
     external_id: Mapped[str] = mapped_column(String(200))

@@ -38,7 +38,11 @@ def _lower(value: str) -> str:
 
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$"),
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=320,
+        pattern=r"^[^@\s<>\x00-\x1f\x7f]+@[^@\s<>\x00-\x1f\x7f]+\.[^@\s<>\x00-\x1f\x7f]+$",
+    ),
     AfterValidator(_lower),
 ]
 

@@ -109,17 +109,21 @@ async def test_beauty_story_read_back_from_the_database(
                 DailyMetric.organization_id == org.id,
                 Creative.name == "C12",
                 Channel.platform == "meta",
-                DailyMetric.date > end - timedelta(days=14),
+                DailyMetric.date > end - timedelta(days=21),
             )
             .group_by(DailyMetric.date)
             .order_by(DailyMetric.date)
         )
     ).all()
-    assert len(daily) == 14
-    cvr = np.array([float(conv) / float(clicks) for _, conv, clicks in daily])
+    assert len(daily) == 21
+    week_before, window = daily[:7], daily[7:]
+    assert sum(float(conv) for _, conv, _ in week_before) / sum(
+        float(clicks) for _, _, clicks in week_before
+    ) == pytest.approx(0.08, abs=0.005)
+    cvr = np.array([float(conv) / float(clicks) for _, conv, clicks in window])
     slope, intercept = np.polyfit(np.arange(14.0), cvr, 1)
     assert intercept == pytest.approx(0.08, abs=0.01)
-    assert intercept + 13 * slope == pytest.approx(0.05, abs=0.007)
+    assert intercept + 13 * slope == pytest.approx(0.05, abs=0.008)
 
     # The 90-day LTV of the last four cohorts with 90 days of history keeps falling.
     customers = (
