@@ -6,7 +6,7 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +52,23 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
     api_key_cache_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
     embedded_worker: bool = True
+    # AES-GCM keys for secrets at rest: "2:<base64 32 bytes>,1:<…>" (first is active).
+    # Unset in development: a key is derived from the secret key.
+    encryption_keys: str = ""
+    # Email: outbox (embedded; kept in var/outbox and shown by `brain outbox`) | smtp | resend | ses
+    email_backend: Literal["outbox", "smtp", "resend", "ses"] = "outbox"
+    smtp_url: str | None = None  # smtp://[user:pass@]host:port or smtp+starttls://…
+    email_from: str = "Brain <no-reply@brain.localhost>"
+    resend_api_key: str | None = None
+    resend_base_url: str = "https://api.resend.com"
+    ses_region: str | None = None
+    ses_access_key_id: str | None = None
+    ses_secret_access_key: str | None = None
+    ses_endpoint_url: str | None = None
+    # Login protection.
+    login_max_failures: Annotated[int, Field(ge=1, le=100)] = 5
+    login_lockout_base_seconds: Annotated[int, Field(ge=1, le=3600)] = 30
+    login_ip_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 30
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:
@@ -66,6 +83,15 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Cookies are `Secure` everywhere but development."""
+        return self.env is not Environment.development
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.var_dir / "outbox"
 
     @property
     def imports_dir(self) -> Path:
@@ -99,6 +125,10 @@ class Settings(BaseSettings):
             problems.append("BRAIN_REDIS_URL must be set")
         if not self.broker_url:
             problems.append("BRAIN_BROKER_URL must be set (Celery workers run separately)")
+        if not self.encryption_keys:
+            problems.append("BRAIN_ENCRYPTION_KEYS must be set (secrets at rest)")
+        if self.email_backend == "outbox":
+            problems.append("BRAIN_EMAIL_BACKEND must be smtp, resend or ses")
         if not self.public_url.startswith("https://"):
             problems.append("BRAIN_PUBLIC_URL must be https")
         if problems:

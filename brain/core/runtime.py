@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from brain.core.cache import Cache, create_cache
+from brain.core.clock import Clock, SystemClock
+from brain.core.crypto import Keyring
 from brain.core.db import create_engine, create_session_factory
 from brain.settings import Settings
 
@@ -18,6 +20,20 @@ class Runtime:
     session_factory: async_sessionmaker[AsyncSession]
     cache: Cache
     owns_engine: bool = field(default=True)
+    clock: Clock = field(default_factory=SystemClock)
+    keyring: Keyring | None = None
+
+    def __post_init__(self) -> None:
+        if self.keyring is None:
+            self.keyring = Keyring.from_spec(
+                self.settings.encryption_keys, self.settings.resolved_secret_key()
+            )
+
+    @property
+    def keys(self) -> Keyring:
+        """The AES-GCM keyring for secrets at rest."""
+        assert self.keyring is not None
+        return self.keyring
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:

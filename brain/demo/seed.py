@@ -31,6 +31,7 @@ from brain.core.db import system_session
 from brain.core.models import Base, utcnow, uuid7
 from brain.core.runtime import Runtime
 from brain.demo.simulator import Simulation, simulate
+from brain.identity.models import ApiKey
 from brain.identity.service import issue_api_key
 from brain.organizations.models import Organization
 from brain.organizations.permissions import Role
@@ -155,6 +156,16 @@ async def seed_vertical(
                 org = await demo_organization(session, vertical, sim.profile.organization_name)
                 org_id, org_name = org.id, org.name
                 await write_simulation(session, org_id, sim, progress=reporter)
+                # Only the newest demo key works: a refresh revokes the ones it printed before.
+                await session.execute(
+                    update(ApiKey)
+                    .where(
+                        ApiKey.organization_id == org_id,
+                        ApiKey.name == DEMO_KEY_NAME,
+                        ApiKey.revoked_at.is_(None),
+                    )
+                    .values(revoked_at=utcnow())
+                )
                 _, token = await issue_api_key(
                     session, organization_id=org_id, name=DEMO_KEY_NAME, role=Role.admin
                 )
