@@ -150,6 +150,7 @@ def create_app(
         IdempotencyMiddleware,
         session_factory=runtime.session_factory,
         ttl=timedelta(hours=settings.idempotency_ttl_hours),
+        keyring=runtime.keys,
     )
     app.add_middleware(
         RequestGuardMiddleware,

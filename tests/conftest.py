@@ -142,11 +142,25 @@ async def client(
 
 @pytest_asyncio.fixture
 async def db(session_factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A system-mode session for arranging data directly."""
+    """A system-mode session for arranging data directly.
+
+    All sessions of a test share one PostgreSQL transaction, so a request in between resets
+    the transaction-local RLS settings; this session re-asserts system mode before each query.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.orm import ORMExecuteState
+
     from brain.core.db import BYPASS_INFO_KEY
 
     async with session_factory() as session:
         session.info[BYPASS_INFO_KEY] = True
+
+        @event.listens_for(session.sync_session, "do_orm_execute")
+        def _reassert_system_mode(state: ORMExecuteState) -> None:
+            connection = state.session.connection()
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT set_config('app.rls_bypass', 'on', true)"))
+
         yield session
         await session.commit()
 

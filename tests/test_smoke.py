@@ -12,7 +12,9 @@ async def test_healthz(client: httpx.AsyncClient) -> None:
     assert response.headers["etag"]
 
 
-async def test_get_organization(client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant) -> None:
+async def test_get_organization(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
     response = await client.get(tenant.path(), headers=tenant.viewer)
     assert response.status_code == 200, response.text
     assert response.json()["id"] == str(tenant.id)

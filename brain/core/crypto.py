@@ -88,5 +88,11 @@ class Keyring:
         except (KeyError, ValueError, InvalidTag) as exc:
             raise DecryptionError("cannot decrypt the stored secret") from exc
 
+    def encrypt_bytes(self, data: bytes, *, context: str) -> bytes:
+        return self.encrypt(_b64e(data), context=context).encode()
+
+    def decrypt_bytes(self, token: bytes, *, context: str) -> bytes:
+        return _b64d(self.decrypt(token.decode(), context=context))
+
     def needs_rotation(self, token: str) -> bool:
         return not token.startswith(f"v{self.active}:")

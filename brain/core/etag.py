@@ -28,7 +28,14 @@ def _tags(header: str) -> list[str]:
 
 
 def matches(header: str, etag: str) -> bool:
+    """Weak comparison (RFC 9110 §8.8.3.2), as `If-None-Match` uses."""
     tags = _tags(header)
+    return "*" in tags or etag in tags
+
+
+def matches_strong(header: str, etag: str) -> bool:
+    """Strong comparison, as `If-Match` requires: a weak tag never matches."""
+    tags = [t.strip() for t in header.split(",") if t.strip()]
     return "*" in tags or etag in tags
 
 
@@ -36,7 +43,7 @@ def check_if_match(if_match: str | None, current: BaseModel) -> None:
     """412 when the client's `If-Match` is not the current representation's ETag."""
     if if_match is None:
         return
-    if not matches(if_match, etag_of_model(current)):
+    if not matches_strong(if_match, etag_of_model(current)):
         raise ProblemError(
             412, "The resource changed since you read it; GET it again and retry.",
             kind="precondition-failed",

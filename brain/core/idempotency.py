@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from brain.core.crypto import Keyring
 from brain.core.errors import problem_response
 from brain.core.models import Base, IdMixin, utcnow
 
@@ -47,6 +48,10 @@ class IdempotencyRecord(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+def _context(record: IdempotencyRecord) -> str:
+    return f"idempotency:{record.scope_hash}:{record.key}"
+
+
 def _valid_key(key: str) -> bool:
     return 0 < len(key) <= 255 and all(32 <= ord(c) < 127 for c in key)
 
@@ -71,11 +76,13 @@ class IdempotencyMiddleware:
         *,
         session_factory: async_sessionmaker[AsyncSession],
         ttl: timedelta,
+        keyring: Keyring,
         path_prefix: str = "/api/",
     ) -> None:
         self.app = app
         self.session_factory = session_factory
         self.ttl = ttl
+        self.keyring = keyring
         self.path_prefix = path_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -161,7 +168,12 @@ class IdempotencyMiddleware:
 
     async def _replay(self, record: IdempotencyRecord, send: Send) -> None:
         stored: list[list[str]] = orjson.loads(record.response_headers or "[]")
-        body = record.response_body or b""
+        # Stored bodies are encrypted: a replayed create response may hold a new secret.
+        body = (
+            self.keyring.decrypt_bytes(record.response_body, context=_context(record))
+            if record.response_body
+            else b""
+        )
         raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored]
         raw.append((b"content-length", str(len(body)).encode()))
         raw.append((b"idempotent-replayed", b"true"))
@@ -217,7 +229,9 @@ class IdempotencyMiddleware:
                 record.completed = True
                 record.response_status = status
                 record.response_headers = orjson.dumps(kept).decode()
-                record.response_body = bytes(body)
+                record.response_body = self.keyring.encrypt_bytes(
+                    bytes(body), context=_context(record)
+                )
                 await session.commit()
 
     async def _forget(self, scope_hash: str, key: str) -> None:

@@ -31,6 +31,7 @@ def job(name: str) -> Callable[[JobFunction], JobFunction]:
 
 def load_job_modules() -> None:
     """Import every module that defines jobs, so the registry is complete."""
+    import brain.core.email.tasks
     import brain.maintenance
     import brain.warehouse.tasks  # noqa: F401
 
@@ -65,6 +66,11 @@ class JobBuffer:
     """Jobs asked for during a request; sent after its transaction commits, else dropped."""
 
     pending: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    callbacks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run `callback` once the request's transaction has committed (e.g. cache eviction)."""
+        self.callbacks.append(callback)
 
     def enqueue(self, name: str, **kwargs: Any) -> None:
         if name not in JOB_REGISTRY:
@@ -73,8 +79,12 @@ class JobBuffer:
 
     async def flush(self, dispatcher: Dispatcher) -> None:
         pending, self.pending = self.pending, []
+        callbacks, self.callbacks = self.callbacks, []
+        for callback in callbacks:
+            await callback()
         for name, kwargs in pending:
             await dispatcher.dispatch(name, kwargs)
 
     def discard(self) -> None:
         self.pending.clear()
+        self.callbacks.clear()

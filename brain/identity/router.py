@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request
 from starlette.responses import Response
 
-from brain.core.deps import AppCache, DbSession, ManageKeys
+from brain.core.deps import AppCache, DbSession, Jobs, ManageKeys
 from brain.core.etag import check_if_match
 from brain.core.pagination import (
     PageParams,
@@ -91,6 +91,7 @@ async def revoke_api_key_route(
     auth: ManageKeys,
     session: DbSession,
     cache: AppCache,
+    jobs: Jobs,
     if_match: Annotated[
         str | None, Header(max_length=200, description="The ETag you read; a stale one is a 412.")
     ] = None,
@@ -98,5 +99,5 @@ async def revoke_api_key_route(
     """Revoke a key; it stops working at once."""
     key = await ApiKeyRepository(session, auth).get_or_404(key_id)
     check_if_match(if_match, ApiKeyRead.model_validate(key))
-    await revoke_api_key(session, cache, key)
+    await revoke_api_key(session, cache, key, jobs)
     return Response(status_code=204)

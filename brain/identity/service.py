@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from brain.core.auth import AuthContext, SubjectType
 from brain.core.cache import Cache
 from brain.core.db import set_system_mode
+from brain.core.jobs import JobBuffer
 from brain.core.models import utcnow
 from brain.identity.models import ApiKey
 from brain.organizations.models import Organization
@@ -53,11 +54,21 @@ async def issue_api_key(
     return key, token
 
 
-async def revoke_api_key(session: AsyncSession, cache: Cache, key: ApiKey) -> ApiKey:
+async def revoke_api_key(
+    session: AsyncSession, cache: Cache, key: ApiKey, jobs: JobBuffer
+) -> ApiKey:
+    """Revoke `key`; its cached auth entry is evicted now and again after commit, so a
+    request racing the commit cannot re-cache it as valid."""
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         await session.flush()
-    await cache.delete(_cache_key(key.token_hash))
+    cache_key = _cache_key(key.token_hash)
+    await cache.delete(cache_key)
+
+    async def evict() -> None:
+        await cache.delete(cache_key)
+
+    jobs.after_commit(evict)
     return key
 
 

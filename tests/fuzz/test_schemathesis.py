@@ -4,7 +4,7 @@ Requests are authorized with an admin key of a tenant made for the run (committe
 database), whose organization id is fixed in the path so most requests get past
 authentication; other path ids point at that tenant's own objects. The run is bounded
 (`BRAIN_FUZZ_MAX_EXAMPLES` per operation, 25 by default) and deterministic, so CI stays fast
-and stable; raise the number locally to search deeper."""
+and stable; raise the number and set `BRAIN_FUZZ_RANDOM=1` locally to search deeper."""
 
 from __future__ import annotations
 
@@ -43,6 +43,8 @@ from tests.factories import make_tenant
 from tests.platform.tenant_objects import seed_objects
 
 MAX_EXAMPLES = int(os.environ.get("BRAIN_FUZZ_MAX_EXAMPLES", "25"))
+# Deterministic in CI; BRAIN_FUZZ_RANDOM=1 explores new inputs on every run.
+DERANDOMIZE = os.environ.get("BRAIN_FUZZ_RANDOM", "") != "1"
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -93,7 +95,7 @@ def api_schema(fuzz_app: FastAPI, fuzz_tenant: FuzzTenant) -> schemathesis.BaseS
         {
             "generation": {
                 "max-examples": MAX_EXAMPLES,
-                "deterministic": True,
+                "deterministic": DERANDOMIZE,
                 # The admin key is sent on every request instead of generated credentials.
                 "with-security-parameters": False,
             },
@@ -167,7 +169,7 @@ def test_operation(
     @hypothesis_settings(
         max_examples=MAX_EXAMPLES,
         deadline=None,
-        derandomize=True,
+        derandomize=DERANDOMIZE,
         database=None,
         suppress_health_check=list(HealthCheck),
     )

@@ -1,5 +1,5 @@
 """ETags on every GET (single objects and lists), conditional GETs answered with 304, the
-default Cache-Control, and If-Match on every write to a single object.
+default Cache-Control, and If-Match on every write to a single object."""
 
 from __future__ import annotations
 
