@@ -162,14 +162,14 @@ def api_keys_create(
 ) -> None:
     """Issue an API key for an organization."""
     from brain.cli_ops import create_key
-    from brain.organizations.permissions import Role
+    from brain.organizations.permissions import ApiKeyRole
 
     try:
         org_id = uuid.UUID(org)
     except ValueError:
         fail(f"--org must be an organization id (a UUID), got {org!r}")
     try:
-        role_value = Role(role)
+        role_value = ApiKeyRole(role)
     except ValueError:
         fail(f"--role must be one of admin, analyst, viewer; got {role!r}")
     settings = _settings()
@@ -229,6 +229,54 @@ def demo(
               "/channels")
     out.rule()
     _serve(settings, bind_host, bind_port, 1)
+
+
+outbox_app = typer.Typer(help="Show emails kept in the embedded outbox.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("list")
+def outbox_list(
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many, newest first.")] = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the newest emails in the outbox (BRAIN_EMAIL_BACKEND=outbox)."""
+    from brain.core.email.outbox import list_outbox
+
+    entries = list_outbox(_settings(), limit)
+    if as_json:
+        print(json.dumps({"items": [
+            {key: entry.as_json()[key] for key in ("id", "created_at", "to", "subject",
+                                                   "category")}
+            for entry in entries
+        ]}))
+        return
+    if not entries:
+        err.print("the outbox is empty")
+        return
+    for entry in entries:
+        out.print(f"[bold]{entry.id}[/]  {entry.created_at}  {', '.join(entry.to)}  "
+                  f"{entry.subject}", highlight=False, markup=True)
+
+
+@outbox_app.command("show")
+def outbox_show(
+    message_id: Annotated[str, typer.Argument(metavar="ID", help="Id from `brain outbox list`.")],
+    html: Annotated[bool, typer.Option("--html", help="Print the HTML part.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one email from the outbox: its headers and text (or HTML) part."""
+    from brain.core.email.outbox import read_outbox
+
+    entry = read_outbox(_settings(), message_id)
+    if entry is None:
+        fail(f"no message {message_id!r} in the outbox")
+    if as_json:
+        print(json.dumps(entry.as_json()))
+        return
+    print(f"Id: {entry.id}\nDate: {entry.created_at}\nFrom: {entry.sender}\n"
+          f"To: {', '.join(entry.to)}\nSubject: {entry.subject}\n")
+    print(entry.html or "" if html else entry.text)
 
 
 def main() -> None:

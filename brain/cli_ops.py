@@ -8,7 +8,7 @@ from brain.core.db import system_session
 from brain.core.runtime import Runtime
 from brain.identity.service import issue_api_key
 from brain.organizations.models import Organization
-from brain.organizations.permissions import Role
+from brain.organizations.permissions import ApiKeyRole
 from brain.organizations.service import create_organization
 from brain.settings import Settings
 
@@ -31,7 +31,7 @@ async def create_org_with_key(settings: Settings, name: str) -> tuple[uuid.UUID,
         async with system_session(runtime.session_factory) as session:
             org = await create_organization(session, name=clean)
             _, token = await issue_api_key(
-                session, organization_id=org.id, name="initial admin key", role=Role.admin
+                session, organization_id=org.id, name="initial admin key", role=ApiKeyRole.admin
             )
             return org.id, token
     except Exception as exc:
@@ -41,7 +41,7 @@ async def create_org_with_key(settings: Settings, name: str) -> tuple[uuid.UUID,
 
 
 async def create_key(
-    settings: Settings, org_id: uuid.UUID, role: Role, name: str
+    settings: Settings, org_id: uuid.UUID, role: ApiKeyRole, name: str
 ) -> tuple[uuid.UUID, str]:
     runtime = Runtime.create(settings)
     try:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from brain.core.db import BYPASS_INFO_KEY
 from brain.identity.service import issue_api_key
-from brain.organizations.permissions import Role
+from brain.organizations.permissions import ApiKeyRole, Role
 from brain.organizations.service import create_organization
 
 
@@ -19,9 +19,9 @@ class Tenant:
 
     id: uuid.UUID
     name: str
-    tokens: dict[Role, str] = field(default_factory=dict)
+    tokens: dict[Role | ApiKeyRole, str] = field(default_factory=dict)
 
-    def headers(self, role: Role = Role.admin, **extra: str) -> dict[str, str]:
+    def headers(self, role: Role | ApiKeyRole = Role.admin, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}", **extra}
 
     @property
@@ -45,7 +45,7 @@ async def make_tenant(factory: async_sessionmaker[AsyncSession], name: str) -> T
         session.info[BYPASS_INFO_KEY] = True
         org = await create_organization(session, name=name)
         tenant = Tenant(id=org.id, name=name)
-        for role in Role:
+        for role in ApiKeyRole:
             _, token = await issue_api_key(
                 session, organization_id=org.id, name=f"{role} key", role=role
             )

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from brain.organizations.permissions import Permission, Role
+from brain.organizations.permissions import Permission
 
 
 class SubjectType(StrEnum):
@@ -18,10 +18,18 @@ class SubjectType(StrEnum):
 @dataclass(frozen=True, slots=True)
 class AuthContext:
     organization_id: uuid.UUID
-    role: Role
+    # A built-in role name, or "custom" for a member with a custom role.
+    role: str
     permissions: frozenset[Permission]
     subject_type: SubjectType
     subject_id: uuid.UUID
+    # For a member restricted to some resources: the channels they may see (None = all).
+    channel_ids: frozenset[uuid.UUID] | None = None
+    session_id: uuid.UUID | None = None
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
+
+    @property
+    def user_id(self) -> uuid.UUID | None:
+        return self.subject_id if self.subject_type is SubjectType.user else None

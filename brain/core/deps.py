@@ -3,8 +3,10 @@ with its permission check, and the `Annotated` aliases routes use."""
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -16,6 +18,7 @@ from brain.core.db import set_tenant
 from brain.core.errors import NotFound, ProblemError
 from brain.core.jobs import JobBuffer
 from brain.core.runtime import Runtime
+from brain.identity.sessions import ActiveSession
 from brain.organizations.permissions import Permission
 from brain.settings import Settings
 
@@ -61,6 +64,18 @@ AppCache = Annotated[Cache, Depends(get_cache)]
 Jobs = Annotated[JobBuffer, Depends(get_jobs)]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is calling, before an organization is chosen."""
+
+    subject_id: uuid.UUID
+    api_key: AuthContext | None
+    session: ActiveSession | None
+
+
 _UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="brain"'}
 
 
@@ -74,14 +89,14 @@ def _bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-async def _rate_limit(cache: Cache, settings: Settings, auth: AuthContext) -> None:
+async def _rate_limit(cache: Cache, settings: Settings, subject_id: uuid.UUID) -> None:
     limit = settings.rate_limit_per_minute
     if not limit:
         return
     import time
 
     window = int(time.time() // 60)
-    count = await cache.incr(f"rl:{auth.subject_id}:{window}", 60)
+    count = await cache.incr(f"rl:{subject_id}:{window}", 60)
     if count > limit:
         retry_after = 60 - int(time.time() % 60)
         raise ProblemError(
@@ -96,52 +111,114 @@ async def _rate_limit(cache: Cache, settings: Settings, auth: AuthContext) -> No
         )
 
 
-async def authenticate(request: Request, session: DbSession) -> AuthContext:
-    """The caller's credential → `AuthContext` (401 when missing or invalid)."""
-    from brain.identity.service import resolve_api_key
+async def _session_caller(
+    request: Request, session: AsyncSession, token: str
+) -> ActiveSession:
+    from brain.identity.sessions import CSRF_COOKIE, CSRF_HEADER, resolve_session
 
-    cached: AuthContext | None = getattr(request.state, "auth", None)
+    runtime = get_runtime(request)
+    active = await resolve_session(session, runtime.cache, token, clock=runtime.clock)
+    if active is None:
+        raise ProblemError(401, "Your session has expired; log in again.",
+                           headers=_UNAUTHORIZED_HEADERS)
+    if request.method not in _SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        expected = request.cookies.get(CSRF_COOKIE, "")
+        if not sent or not expected or not hmac.compare_digest(sent, expected):
+            raise ProblemError(
+                403, "Send the brain_csrf cookie's value in the X-CSRF-Token header.",
+                kind="csrf-failed",
+            )
+    return active
+
+
+async def identify(request: Request, session: DbSession) -> Caller:
+    """Who is calling: an API key (bound to one organization) or a logged-in user (401 if
+    neither). Cookie sessions must pass the CSRF check on unsafe methods."""
+    from brain.identity.service import resolve_api_key
+    from brain.identity.sessions import SESSION_COOKIE
+
+    cached: Caller | None = getattr(request.state, "caller", None)
     if cached is not None:
         return cached
-    token = _bearer_token(request)
-    if token is None:
-        raise ProblemError(401, "Send an API key as 'Authorization: Bearer <key>'.",
-                           headers=_UNAUTHORIZED_HEADERS)
     runtime = get_runtime(request)
-    auth = await resolve_api_key(
-        session, runtime.cache, token, cache_seconds=runtime.settings.api_key_cache_seconds
+    token = _bearer_token(request)
+    caller: Caller
+    if token is not None:
+        auth = await resolve_api_key(
+            session, runtime.cache, token, cache_seconds=runtime.settings.api_key_cache_seconds
+        )
+        if auth is None:
+            raise ProblemError(401, "The credential is invalid or revoked.",
+                               headers=_UNAUTHORIZED_HEADERS)
+        caller = Caller(subject_id=auth.subject_id, api_key=auth, session=None)
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        active = await _session_caller(request, session, cookie)
+        caller = Caller(subject_id=active.user_id, api_key=None, session=active)
+    else:
+        raise ProblemError(
+            401, "Log in, or send an API key as 'Authorization: Bearer <key>'.",
+            headers=_UNAUTHORIZED_HEADERS,
+        )
+    await _rate_limit(runtime.cache, runtime.settings, caller.subject_id)
+    request.state.caller = caller
+    return caller
+
+
+async def current_session(request: Request, session: DbSession) -> ActiveSession:
+    """The logged-in user's session (401 for API keys and anonymous callers)."""
+    caller = await identify(request, session)
+    if caller.session is None:
+        raise ProblemError(401, "This endpoint needs a logged-in user, not an API key.",
+                           headers=_UNAUTHORIZED_HEADERS)
+    return caller.session
+
+
+CurrentSession = Annotated[ActiveSession, Depends(current_session)]
+
+
+async def authenticate(
+    request: Request, session: AsyncSession, org_id: uuid.UUID
+) -> AuthContext:
+    """The caller's `AuthContext` in organization `org_id` (404 when not a member)."""
+    from brain.organizations.service import member_context
+
+    caller = await identify(request, session)
+    if caller.api_key is not None:
+        if org_id != caller.api_key.organization_id:
+            # Another tenant's organization is indistinguishable from a missing one.
+            raise NotFound("Organization")
+        return caller.api_key
+    assert caller.session is not None
+    auth = await member_context(
+        session, user_id=caller.session.user_id, organization_id=org_id,
+        session_id=caller.session.session_id,
     )
     if auth is None:
-        raise ProblemError(401, "The credential is invalid or revoked.",
-                           headers=_UNAUTHORIZED_HEADERS)
-    await _rate_limit(runtime.cache, runtime.settings, auth)
-    request.state.auth = auth
+        raise NotFound("Organization")
     return auth
 
 
 def require(
     permission: Permission,
 ) -> Callable[..., Coroutine[Any, Any, AuthContext]]:
-    """A dependency: authenticated, `org_id` is the caller's own organization, and allowed."""
+    """A dependency: authenticated, a member of `org_id` (else 404), and allowed (else 403)."""
 
     async def dependency(
         org_id: uuid.UUID, request: Request, session: DbSession
     ) -> AuthContext:
-        auth = await authenticate(request, session)
-        if org_id != auth.organization_id:
-            # Another tenant's organization is indistinguishable from a missing one.
-            raise NotFound("Organization")
+        auth = await authenticate(request, session, org_id)
         if not auth.can(permission):
             raise ProblemError(
                 403, f"The '{auth.role}' role lacks the '{permission}' permission.",
                 extra={"required_permission": permission.value},
             )
         await set_tenant(session, auth.organization_id)
+        request.state.auth = auth
         return auth
 
     dependency.__name__ = f"require_{permission.value.replace(':', '_')}"
-    # FastAPI keeps the dependency's docstring out of the schema; the permission is recorded
-    # on the route for the generated permission docs.
+    # Recorded on the dependency for the route walker and the generated permission docs.
     dependency.required_permission = permission  # type: ignore[attr-defined]
     return dependency
 

@@ -26,6 +26,10 @@ PROBLEM_KINDS: dict[str, tuple[str, str]] = {
     ),
     "unauthorized": ("Authentication required", "Send a valid credential."),
     "forbidden": ("Permission denied", "The credential's role lacks the permission."),
+    "csrf-failed": (
+        "CSRF check failed",
+        "Cookie-authenticated writes must echo the brain_csrf cookie in X-CSRF-Token.",
+    ),
     "not-found": ("Not found", "No such resource in this organization."),
     "method-not-allowed": ("Method not allowed", "The resource does not support the method."),
     "not-acceptable": ("Not acceptable", "The server cannot produce the requested media type."),

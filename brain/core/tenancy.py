@@ -22,6 +22,10 @@ def scope_to_tenant(stmt: Select[Any], model: type[Base], auth: AuthContext) -> 
     deleted_at = getattr(model, "deleted_at", None)
     if deleted_at is not None:
         stmt = stmt.where(deleted_at.is_(None))
+    # Members restricted to some channels see only rows of those channels.
+    channel_scope = getattr(model, "channel_scope", None)
+    if auth.channel_ids is not None and channel_scope is not None:
+        stmt = stmt.where(channel_scope(auth.channel_ids))
     return stmt
 
 

@@ -34,7 +34,7 @@ from brain.demo.simulator import Simulation, simulate
 from brain.identity.models import ApiKey
 from brain.identity.service import issue_api_key
 from brain.organizations.models import Organization
-from brain.organizations.permissions import Role
+from brain.organizations.permissions import ApiKeyRole
 from brain.organizations.service import create_organization
 from brain.settings import Settings
 from brain.warehouse.models import (
@@ -167,7 +167,7 @@ async def seed_vertical(
                     .values(revoked_at=utcnow())
                 )
                 _, token = await issue_api_key(
-                    session, organization_id=org_id, name=DEMO_KEY_NAME, role=Role.admin
+                    session, organization_id=org_id, name=DEMO_KEY_NAME, role=ApiKeyRole.admin
                 )
         except DBAPIError as exc:
             raise _cli_error(exc) from exc

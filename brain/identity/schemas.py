@@ -6,17 +6,17 @@ from pydantic import Field
 
 from brain.core.sanitize import Name
 from brain.core.schemas import RequestModel, Resource, UTCTimestamp
-from brain.organizations.permissions import Role
+from brain.organizations.permissions import ApiKeyRole
 
 
 class ApiKeyCreate(RequestModel):
     name: Name = Field(description="What the key is for, e.g. 'nightly ETL'.")
-    role: Role = Role.viewer
+    role: ApiKeyRole = ApiKeyRole.viewer
 
 
 class ApiKeyRead(Resource):
     name: str
-    role: Role
+    role: ApiKeyRole
     prefix: str = Field(description="The first characters of the key, to recognise it.")
     last_used_at: UTCTimestamp | None
     revoked_at: UTCTimestamp | None

@@ -17,7 +17,7 @@ from brain.core.jobs import JobBuffer
 from brain.core.models import utcnow
 from brain.identity.models import ApiKey
 from brain.organizations.models import Organization
-from brain.organizations.permissions import Role, permissions_for
+from brain.organizations.permissions import ApiKeyRole, permissions_for
 
 TOKEN_PREFIX = "brn_"  # noqa: S105 - a public prefix, not a secret
 _TOUCH_SECONDS = 60
@@ -36,7 +36,7 @@ async def issue_api_key(
     *,
     organization_id: uuid.UUID,
     name: str,
-    role: Role,
+    role: ApiKeyRole,
     created_by_key_id: uuid.UUID | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key; the plaintext is returned once and never stored."""
@@ -82,7 +82,7 @@ async def resolve_api_key(
     cached = await cache.get(_cache_key(token_hash)) if cache_seconds else None
     if cached is not None:
         data = orjson.loads(cached)
-        key_id, org_id, role = uuid.UUID(data["k"]), uuid.UUID(data["o"]), Role(data["r"])
+        key_id, org_id, role = uuid.UUID(data["k"]), uuid.UUID(data["o"]), ApiKeyRole(data["r"])
     else:
         await set_system_mode(session, True)
         try:
@@ -101,7 +101,7 @@ async def resolve_api_key(
             await set_system_mode(session, False)
         if row is None:
             return None
-        key_id, org_id, role = row[0], row[1], Role(row[2])
+        key_id, org_id, role = row[0], row[1], ApiKeyRole(row[2])
         if cache_seconds:
             payload = orjson.dumps({"k": str(key_id), "o": str(org_id), "r": role.value})
             await cache.set(_cache_key(token_hash), payload, cache_seconds)

@@ -7,7 +7,18 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Numeric, String, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brain.core.models import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampMixin
@@ -66,6 +77,11 @@ class Channel(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
     platform: Mapped[str] = mapped_column(String(20))
     external_account_id: Mapped[str | None] = mapped_column(String(200), default=None)
 
+    @classmethod
+    def channel_scope(cls, channel_ids: frozenset[uuid.UUID]) -> ColumnElement[bool]:
+        """Rows a member restricted to `channel_ids` may see."""
+        return cls.id.in_(channel_ids)
+
 
 class Campaign(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
     __tablename__ = "campaigns"
@@ -79,6 +95,11 @@ class Campaign(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
     channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     objective: Mapped[str | None] = mapped_column(String(100), default=None)
+
+    @classmethod
+    def channel_scope(cls, channel_ids: frozenset[uuid.UUID]) -> ColumnElement[bool]:
+        """Rows a member restricted to `channel_ids` may see."""
+        return cls.channel_id.in_(channel_ids)
 
 
 class AdSet(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
@@ -94,6 +115,13 @@ class AdSet(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
         ForeignKey("campaigns.id", ondelete="CASCADE")
     )
     name: Mapped[str] = mapped_column(String(200))
+
+    @classmethod
+    def channel_scope(cls, channel_ids: frozenset[uuid.UUID]) -> ColumnElement[bool]:
+        """Rows a member restricted to `channel_ids` may see."""
+        return cls.campaign_id.in_(
+            select(Campaign.id).where(Campaign.channel_id.in_(channel_ids))
+        )
 
 
 class Creative(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
@@ -117,6 +145,13 @@ class Creative(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
     copy_length: Mapped[int | None] = mapped_column(default=None)
     cta: Mapped[str | None] = mapped_column(String(100), default=None)
     launched_on: Mapped[date | None] = mapped_column(default=None)
+
+    @classmethod
+    def channel_scope(cls, channel_ids: frozenset[uuid.UUID]) -> ColumnElement[bool]:
+        """Rows a member restricted to `channel_ids` may see."""
+        return cls.campaign_id.in_(
+            select(Campaign.id).where(Campaign.channel_id.in_(channel_ids))
+        )
 
 
 class DailyMetric(IdMixin, TenantMixin, TimestampMixin, Base):
@@ -147,6 +182,11 @@ class DailyMetric(IdMixin, TenantMixin, TimestampMixin, Base):
     revenue: Mapped[float] = mapped_column(Money, default=0.0)
     frequency: Mapped[float | None] = mapped_column(Float, default=None)
     video_views: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+    @classmethod
+    def channel_scope(cls, channel_ids: frozenset[uuid.UUID]) -> ColumnElement[bool]:
+        """Rows a member restricted to `channel_ids` may see."""
+        return cls.channel_id.in_(channel_ids)
 
 
 _METRIC_KEY_NAMESPACE = uuid.UUID("6f1c2a2e-5b7d-4c1e-9a52-0d3b8e7f4a10")
@@ -180,6 +220,11 @@ class Customer(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
         ForeignKey("channels.id", ondelete="SET NULL"), default=None
     )
 
+    @classmethod
+    def channel_scope(cls, channel_ids: frozenset[uuid.UUID]) -> ColumnElement[bool]:
+        """Rows a member restricted to `channel_ids` may see."""
+        return cls.acquisition_channel_id.in_(channel_ids)
+
 
 class Order(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
     __tablename__ = "orders"
@@ -201,6 +246,11 @@ class Order(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
     channel_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("channels.id", ondelete="SET NULL"), default=None
     )
+
+    @classmethod
+    def channel_scope(cls, channel_ids: frozenset[uuid.UUID]) -> ColumnElement[bool]:
+        """Rows a member restricted to `channel_ids` may see."""
+        return cls.channel_id.in_(channel_ids)
 
 
 class ImportJob(IdMixin, TenantMixin, TimestampMixin, Base):

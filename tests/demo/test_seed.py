@@ -275,7 +275,7 @@ async def test_seed_creates_then_refreshes_the_same_tenant(demo_settings: Settin
         await runtime.close()
     assert auth is not None
     assert auth.organization_id == first.organization_id
-    assert auth.role is Role.admin
+    assert auth.role == Role.admin
 
 
 async def test_seed_writes_the_ground_truth_files(demo_settings: Settings) -> None:

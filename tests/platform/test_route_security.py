@@ -170,12 +170,15 @@ async def test_role_lacking_the_permission_is_403(
 
 
 def test_viewers_may_only_read() -> None:
-    """The role matrix of the contract: viewer reads; analyst writes data; admin manages."""
-    reads = {Permission.organization_read, Permission.data_read}
-    assert permissions_for(Role.viewer) == reads
-    assert permissions_for(Role.analyst) == reads | {
+    """The role matrix of the contract: viewer reads; analyst writes data; admin manages;
+    only the owner handles billing and deletes the organization."""
+    viewer = permissions_for(Role.viewer)
+    assert all(p.value.endswith(":read") for p in viewer)
+    assert permissions_for(Role.analyst) - viewer == {
         Permission.data_write, Permission.imports_write, Permission.brain_run}
-    assert permissions_for(Role.admin) == set(Permission)
+    assert set(Permission) - permissions_for(Role.admin) == {
+        Permission.billing_manage, Permission.organization_delete}
+    assert permissions_for(Role.owner) == set(Permission)
 
 
 async def test_another_tenants_organization_is_404(
