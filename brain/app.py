@@ -124,6 +124,12 @@ def create_app(
     app.include_router(api_keys_router)
     for router in warehouse_routers:
         app.include_router(router)
+    from brain.identity import router_auth, router_mfa, router_sso
+    from brain.organizations import router_members
+
+    for module in (router_auth, router_mfa, router_sso, router_members):
+        for router in module.routers:
+            app.include_router(router)
 
     @app.api_route(
         "/api/{rest:path}",

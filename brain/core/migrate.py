@@ -16,7 +16,7 @@ def alembic_config(settings: Settings) -> Config:
     return config
 
 
-def upgrade(settings: Settings, revision: str = "head") -> None:
+def upgrade(settings: Settings, revision: str = "heads") -> None:
     """Apply migrations up to `revision` (runs its own event loop)."""
     command.upgrade(alembic_config(settings), revision)
 
