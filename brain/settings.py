@@ -69,6 +69,20 @@ class Settings(BaseSettings):
     login_max_failures: Annotated[int, Field(ge=1, le=100)] = 5
     login_lockout_base_seconds: Annotated[int, Field(ge=1, le=3600)] = 30
     login_ip_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 30
+    # Social login ("Continue with Google / Microsoft / GitHub"), configured for the platform;
+    # a provider is offered when its client id and secret are set. The issuer and endpoint
+    # overrides exist for tests (a local OpenID provider, a mocked GitHub).
+    social_google_client_id: str | None = None
+    social_google_client_secret: str | None = None
+    social_google_issuer: str = "https://accounts.google.com"
+    social_microsoft_client_id: str | None = None
+    social_microsoft_client_secret: str | None = None
+    social_microsoft_issuer: str = "https://login.microsoftonline.com/common/v2.0"
+    social_github_client_id: str | None = None
+    social_github_client_secret: str | None = None
+    social_github_authorize_url: str = "https://github.com/login/oauth/authorize"
+    social_github_token_url: str = "https://github.com/login/oauth/access_token"  # noqa: S105
+    social_github_api_url: str = "https://api.github.com"
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:

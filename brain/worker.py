@@ -28,6 +28,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "maintenance.apply_data_retention",
         "schedule": timedelta(days=1),
     },
+    "purge-deleted-organizations": {
+        "task": "organizations.purge_deleted",
+        "schedule": timedelta(days=1),
+    },
 }
 
 

@@ -225,10 +225,17 @@ class CopyResult:
                 "statements": self.statements, "rows_per_s": round(self.rows_per_s, 1)}
 
 
-def prepare_copy_table(conninfo: str) -> None:
-    """An empty table like `daily_metrics`: same columns, primary key, indexes and FKs."""
+def prepare_copy_table(conninfo: str, *, equivalent: bool = True) -> None:
+    """An empty table like `daily_metrics`: same columns, primary key, indexes and foreign
+    keys (`equivalent`), or the same columns with only the primary key (a ceiling)."""
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(COPY_TABLE)))
+        if not equivalent:
+            conn.execute(sql.SQL("CREATE TABLE {} (LIKE daily_metrics INCLUDING DEFAULTS)")
+                         .format(sql.Identifier(COPY_TABLE)))
+            conn.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (id)").format(
+                sql.Identifier(COPY_TABLE)))
+            return
         conn.execute(sql.SQL("CREATE TABLE {} (LIKE daily_metrics INCLUDING ALL)").format(
             sql.Identifier(COPY_TABLE)))
         for column, parent in (("organization_id", "organizations"), ("channel_id", "channels"),

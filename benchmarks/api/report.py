@@ -53,6 +53,13 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
             measured = (f"peak RSS {imp['rss_peak_mb']:.0f} MB for a {imp['file_mib']:.0f} MiB "
                         f"file ({imp['status']}, {imp['rows_accepted']:,}/{imp['file_rows']:,} "
                         "rows)")
+            small = t.get("csv_import")
+            if key == "csv_big" and small:
+                growth = imp["rss_peak_mb"] - small["rss_peak_mb"]
+                measured += (f"; {growth:+.0f} MB vs the {small['file_mib']:.0f} MiB file's "
+                             f"{small['rss_peak_mb']:.0f} MB")
+            if imp.get("error"):
+                measured += f"; {imp['error']}"
             out.append({"target": f"{label}: RSS < 300 MB", "database": db,
                         "measured": measured, "result": _verdict(ok)})
     return out
@@ -105,9 +112,15 @@ def _ingest_rows(t: dict[str, Any]) -> list[str]:
                      f" | {batch['rows']:,} | {batch['seconds']:.2f} | {batch['rows_per_s']:,.0f}"
                      f" | {ratio} |" + (f" {batch['error']}" if batch.get("error") else ""))
     if bcopy:
-        lines.append(f"| {db} | raw psycopg `COPY`, same rows ({bcopy['statements']} statements)"
-                     f" | {bcopy['rows']:,} | {bcopy['seconds']:.2f} | {bcopy['rows_per_s']:,.0f}"
-                     " | 100 % |")
+        lines.append(f"| {db} | raw psycopg `COPY`, same rows, equivalent table (PK, 4 indexes, "
+                     f"4 FKs; {bcopy['statements']} statements) | {bcopy['rows']:,} "
+                     f"| {bcopy['seconds']:.2f} | {bcopy['rows_per_s']:,.0f} | 100 % |")
+    ceiling = t.get("batch_copy_pk_only")
+    if ceiling and bcopy and bcopy["rows_per_s"]:
+        lines.append(f"| {db} | raw psycopg `COPY`, same rows, primary key only (for reference)"
+                     f" | {ceiling['rows']:,} | {ceiling['seconds']:.2f} "
+                     f"| {ceiling['rows_per_s']:,.0f} "
+                     f"| {ceiling['rows_per_s'] / bcopy['rows_per_s']:.0%} |")
     imp, icopy = t.get("csv_import"), t.get("csv_copy")
     if imp:
         ratio = (f"**{imp['rows_per_s'] / icopy['rows_per_s']:.0%}**"
@@ -127,9 +140,32 @@ def _ingest_rows(t: dict[str, Any]) -> list[str]:
     return lines
 
 
+def contention(results: dict[str, Any]) -> tuple[float, float] | None:
+    """Median and max CPU % (of one core) used by other processes during the read runs."""
+    values = sorted(
+        float(run["foreign_cpu_pct"])
+        for t in results.get("targets", []) for row in t.get("read_path", [])
+        for run in (row["brain"], row["bare"]) if run.get("foreign_cpu_pct") is not None)
+    if not values:
+        return None
+    return values[len(values) // 2], values[-1]
+
+
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
     cfg = results["config"]
+    shared = contention(results)
+    load_line = ("| other load during the read path | "
+                 + (f"median {shared[0]:.0f} % of a core, max {shared[1]:.0f} % |"
+                    if shared else "not measured |"))
+    warning: list[str] = []
+    if shared and shared[0] > 10:
+        warning = [
+            f"> **The machine was shared during this run**: processes outside the benchmark "
+            f"used a median {shared[0]:.0f} % of a core (of 2) during the read-path runs. "
+            "Absolute requests/s and latencies are lower than on an idle machine; the Brain/bare "
+            "and batch/COPY ratios, taken in the same conditions, are the more robust numbers. "
+            "Re-run on an idle machine to refresh them.", ""]
     lines = [
         "# Brain API benchmark — results",
         "",
@@ -150,7 +186,9 @@ def render(results: dict[str, Any]) -> str:
         f"| load generator | {m['load_generator']} |",
         f"| packages | {', '.join(f'{k} {v}' for k, v in m['packages'].items())} |",
         f"| git revision | {m['git_revision']} |",
+        load_line,
         "",
+        *warning,
         "Server: `brain serve --workers 1` (one uvicorn process, uvloop + httptools, log level "
         "warning, the embedded job worker thread), `BRAIN_RATE_LIMIT_PER_MINUTE=0`, no Redis "
         "(in-process cache); a fresh database per run, migrated with `brain migrate`, one tenant "
@@ -179,6 +217,13 @@ def render(results: dict[str, Any]) -> str:
                       "machine was shared and the row is noisy."]
         else:
             lines.append("Not measured (the routes were not available).")
+        if t.get("list_before_analyze"):
+            before = t["list_before_analyze"]
+            lines += ["", f"Right after the bulk load, before PostgreSQL had planner statistics "
+                      f"for the new rows, one list request took a median of "
+                      f"**{before['p50_ms']} ms** (one client, {before['requests']} requests). "
+                      "The runs above follow an explicit `ANALYZE` (what autovacuum does within "
+                      "a minute or so), so they measure the steady state."]
         lines += ["", f"## Write path — {db}", "",
                   "| database | what | rows | seconds | rows/s | vs raw COPY |",
                   "|---|---|---:|---:|---:|---:|"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import sys
 import time
 import traceback
@@ -68,6 +69,7 @@ class Config:
     batch_rows: int
     batch_size: int
     csv_rows: int
+    sqlite_csv_rows: int
     big_csv_mib: int
     big_csv_databases: list[str]
     import_timeout: float
@@ -89,7 +91,10 @@ def parse_args(argv: list[str] | None = None) -> Config:
     p.add_argument("--warmup", type=float, help="seconds of warm-up before each run (2)")
     p.add_argument("--concurrency", help="comma-separated client counts (1,16,64)")
     p.add_argument("--batch-rows", type=int, help="rows sent to metrics/daily:batch (50000)")
-    p.add_argument("--csv-rows", type=int, help="rows of the CSV import file (500000)")
+    p.add_argument("--csv-rows", type=int,
+                   help="rows of the CSV import file on PostgreSQL (500000)")
+    p.add_argument("--sqlite-csv-rows", type=int,
+                   help="rows of the CSV import file on SQLite, for information (200000)")
     p.add_argument("--big-csv-mib", type=int, help="size of the memory-test CSV (200)")
     p.add_argument("--big-csv-db", choices=["sqlite", "postgresql", "both", "none"],
                    default="postgresql", help="where the big CSV is imported (postgresql)")
@@ -104,7 +109,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
                    help="skip the py-spy profile runs (they run only when py-spy is installed)")
     p.add_argument("--quiet-wait", type=float,
                    help="wait up to this many seconds for other processes to leave the CPU "
-                        "idle before each database (120; quick 10)")
+                        "idle before each database (180; quick 10)")
     a = p.parse_args(argv)
     quick = bool(a.quick)
     dbs = ["sqlite", "postgresql"] if a.db == "both" else [a.db]
@@ -119,6 +124,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
         batch_rows=a.batch_rows or (20_000 if quick else 50_000),
         batch_size=10_000,
         csv_rows=a.csv_rows or (50_000 if quick else 500_000),
+        sqlite_csv_rows=a.sqlite_csv_rows or (50_000 if quick else 200_000),
         big_csv_mib=a.big_csv_mib or (10 if quick else 200),
         big_csv_databases=[d for d in big if d in dbs],
         import_timeout=120.0 if quick else 480.0,
@@ -127,7 +133,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
         out_dir=a.out or (TMP if quick else HERE),
         keep=bool(a.keep),
         profile=not a.no_profile and py_spy_path() is not None,
-        quiet_wait=a.quiet_wait if a.quiet_wait is not None else (10.0 if quick else 120.0),
+        quiet_wait=a.quiet_wait if a.quiet_wait is not None else (10.0 if quick else 180.0),
     )
 
 
@@ -214,7 +220,12 @@ def run_target(name: str, cfg: Config, tool: str, deadline: float,
                 copy = ingest.raw_copy(pg_conninfo(), org_id, iter(rows), cfg.batch_size,
                                        deadline)
                 out["batch_copy"] = copy.as_json()
-                log(f"  raw COPY of the same rows: {copy.rows_per_s:,.0f} rows/s")
+                ingest.prepare_copy_table(pg_conninfo(), equivalent=False)
+                ceiling = ingest.raw_copy(pg_conninfo(), org_id, iter(rows), cfg.batch_size,
+                                          deadline)
+                out["batch_copy_pk_only"] = ceiling.as_json()
+                log(f"  raw COPY of the same rows: {copy.rows_per_s:,.0f} rows/s into an "
+                    f"equivalent table, {ceiling.rows_per_s:,.0f} rows/s with only a primary key")
             if cfg.profile and caps.batch and "batch" in out and not out["batch"]["error"]:
                 again = bodies[:2]
 
@@ -229,6 +240,13 @@ def run_target(name: str, cfg: Config, tool: str, deadline: float,
                     "action_result", None)
                 log(f"  profiled a re-upsert of {len(again)} batches: "
                     f"{_top_packages(out['profile_batch'])}")
+
+            if target.is_postgres and caps.list_metrics:
+                before = out["list_before_analyze"] = _list_before_analyze(client, org_path)
+                log(f"  list right after the bulk load: median {before['p50_ms']} ms over "
+                    f"{before['requests']} requests; running ANALYZE")
+                with psycopg.connect(pg_conninfo(), autocommit=True) as conn:
+                    conn.execute("ANALYZE")
 
             # 2. the read path, next to the bare ASGI app.
             endpoints: list[Endpoint] = []
@@ -265,14 +283,15 @@ def run_target(name: str, cfg: Config, tool: str, deadline: float,
             # 3. CSV import (+ raw COPY of the same rows), then the big file for memory.
             if caps.imports:
                 csv_ents = _entities(target, client, caps, org_id, "Csv", CSV_LAYOUT)
+                csv_rows = cfg.csv_rows if target.is_postgres else cfg.sqlite_csv_rows
                 out["csv_import"] = _csv_import(
-                    cfg, target, brain, key, org_id, csv_ents, "import", rows=cfg.csv_rows,
+                    cfg, target, brain, key, org_id, csv_ents, "import", rows=csv_rows,
                     start=date(2015, 1, 1), deadline=deadline)
                 if target.is_postgres and out["csv_import"]["status"] == "succeeded":
                     ingest.prepare_copy_table(pg_conninfo())
                     copy = ingest.raw_copy(
                         pg_conninfo(), org_id,
-                        data.metric_rows(csv_ents, cfg.csv_rows, date(2015, 1, 1), seed=2),
+                        data.metric_rows(csv_ents, csv_rows, date(2015, 1, 1), seed=2),
                         cfg.batch_size, deadline)
                     out["csv_copy"] = copy.as_json()
                     log(f"  raw COPY of the CSV rows: {copy.rows_per_s:,.0f} rows/s")
@@ -293,6 +312,18 @@ def run_target(name: str, cfg: Config, tool: str, deadline: float,
         shutil.rmtree(target.var_dir / "imports", ignore_errors=True)
     out["seconds"] = round(time.monotonic() - t0, 1)
     return out
+
+
+def _list_before_analyze(client: httpx.Client, org_path: str) -> dict[str, Any]:
+    """The list's latency before planner statistics exist (what a fresh bulk load sees until
+    autovacuum's ANALYZE runs); the measured runs below come after an explicit ANALYZE."""
+    latencies: list[float] = []
+    stop = time.monotonic() + 10
+    while len(latencies) < 20 and time.monotonic() < stop:
+        started = time.perf_counter()
+        client.get(f"{org_path}/metrics/daily?limit=50")
+        latencies.append(1000 * (time.perf_counter() - started))
+    return {"requests": len(latencies), "p50_ms": round(statistics.median(latencies), 1)}
 
 
 def _top_packages(summary: dict[str, Any]) -> str:

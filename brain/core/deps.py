@@ -174,6 +174,7 @@ async def current_session(request: Request, session: DbSession) -> ActiveSession
     return caller.session
 
 
+current_session.needs_credentials = True  # type: ignore[attr-defined]
 CurrentSession = Annotated[ActiveSession, Depends(current_session)]
 
 
@@ -190,9 +191,13 @@ async def authenticate(
             raise NotFound("Organization")
         return caller.api_key
     assert caller.session is not None
+    route = request.scope.get("route")
     auth = await member_context(
         session, user_id=caller.session.user_id, organization_id=org_id,
-        session_id=caller.session.session_id,
+        session_id=caller.session.session_id, cache=get_runtime(request).cache,
+        # Members who still must set up MFA may read the organization itself, nothing else.
+        mfa_exempt=request.method in _SAFE_METHODS
+        and getattr(route, "path", None) == "/api/v1/organizations/{org_id}",
     )
     if auth is None:
         raise NotFound("Organization")
@@ -220,6 +225,7 @@ def require(
     dependency.__name__ = f"require_{permission.value.replace(':', '_')}"
     # Recorded on the dependency for the route walker and the generated permission docs.
     dependency.required_permission = permission  # type: ignore[attr-defined]
+    dependency.needs_credentials = True  # type: ignore[attr-defined]
     return dependency
 
 

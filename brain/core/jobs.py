@@ -33,6 +33,7 @@ def load_job_modules() -> None:
     """Import every module that defines jobs, so the registry is complete."""
     import brain.core.email.tasks
     import brain.maintenance
+    import brain.organizations.tasks
     import brain.warehouse.tasks  # noqa: F401
 
 

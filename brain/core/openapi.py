@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -44,6 +46,28 @@ _ERROR_DESCRIPTIONS = {
 }
 
 
+def _needs_credentials(dependant: Dependant) -> bool:
+    """Whether a dependency in the tree was marked by brain.core.deps as identifying the caller."""
+    return any(
+        getattr(dep.call, "needs_credentials", False) or _needs_credentials(dep)
+        for dep in dependant.dependencies
+    )
+
+
+def _secured_operations(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every route whose dependencies identify the caller."""
+    secured: set[tuple[str, str]] = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if (
+            isinstance(route, APIRoute)
+            and context.path is not None
+            and _needs_credentials(route.dependant)
+        ):
+            secured.update((m.lower(), context.path) for m in context.methods or ())
+    return secured
+
+
 def install_openapi(app: FastAPI) -> None:
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -65,14 +89,19 @@ def install_openapi(app: FastAPI) -> None:
             "scheme": "bearer",
             "description": "An organization API key: `Authorization: Bearer brn_…`.",
         }
+        components["securitySchemes"]["Session"] = {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "brain_session",
+            "description": "A login session (unsafe methods also need `X-CSRF-Token`).",
+        }
+        secured = _secured_operations(app)
         for path, item in schema.get("paths", {}).items():
             for method, operation in item.items():
                 if method not in {"get", "post", "put", "patch", "delete"}:
                     continue
                 responses = operation.setdefault("responses", {})
-                public = path.startswith("/api/v1/healthz") or path.startswith(
-                    "/api/v1/readyz"
-                ) or path.startswith("/api/v1/problems")
+                public = (method, path) not in secured
                 codes = ["400", "422"] if public else ["400", "401", "403", "404", "422", "429"]
                 for code in codes:
                     responses[code] = {
@@ -84,7 +113,7 @@ def install_openapi(app: FastAPI) -> None:
                     "content": {"application/problem+json": {"schema": _PROBLEM_REF}},
                 }
                 if not public:
-                    operation["security"] = [{"ApiKey": []}]
+                    operation["security"] = [{"ApiKey": []}, {"Session": []}]
         app.openapi_schema = schema
         return schema
 

@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request
 from starlette.responses import Response
 
-from brain.core.deps import AppCache, DbSession, Jobs, ManageKeys
+from brain.audit.service import record_audit
+from brain.core.deps import AppCache, DbSession, Jobs, ManageKeys, get_runtime
 from brain.core.etag import check_if_match
 from brain.core.pagination import (
     PageParams,
@@ -37,7 +38,8 @@ SORT = SortOptions(ApiKey.id, "created_at", created_at=ApiKey.created_at, name=A
 
 @router.post("", response_model=ApiKeyCreated, status_code=201, operation_id="create_api_key")
 async def create_api_key(
-    org_id: uuid.UUID, body: ApiKeyCreate, auth: ManageKeys, session: DbSession
+    org_id: uuid.UUID, body: ApiKeyCreate, auth: ManageKeys, session: DbSession,
+    request: Request,
 ) -> Response:
     """Issue a key; its secret is in this response only."""
     key, token = await issue_api_key(
@@ -46,6 +48,11 @@ async def create_api_key(
         name=body.name,
         role=body.role,
         created_by_key_id=auth.subject_id,
+    )
+    await record_audit(
+        session, clock=get_runtime(request).clock, action="api_key.create", actor=auth,
+        target_type="api_key", target_id=key.id, request=request,
+        details={"name": key.name, "role": key.role},
     )
     read = ApiKeyRead.model_validate(key)
     return json_response(
@@ -92,6 +99,7 @@ async def revoke_api_key_route(
     session: DbSession,
     cache: AppCache,
     jobs: Jobs,
+    request: Request,
     if_match: Annotated[
         str | None, Header(max_length=200, description="The ETag you read; a stale one is a 412.")
     ] = None,
@@ -99,5 +107,12 @@ async def revoke_api_key_route(
     """Revoke a key; it stops working at once."""
     key = await ApiKeyRepository(session, auth).get_or_404(key_id)
     check_if_match(if_match, ApiKeyRead.model_validate(key))
+    already_revoked = key.revoked_at is not None
     await revoke_api_key(session, cache, key, jobs)
+    if not already_revoked:
+        await record_audit(
+            session, clock=get_runtime(request).clock, action="api_key.revoke", actor=auth,
+            target_type="api_key", target_id=key.id, request=request,
+            details={"name": key.name, "role": key.role},
+        )
     return Response(status_code=204)

@@ -22,3 +22,6 @@ class OrganizationRead(Resource):
 class OrganizationUpdate(RequestModel):
     name: Name | None = None
     data_retention_days: RetentionDays | None = None
+    session_idle_minutes: Annotated[int, Field(ge=5, le=1440)] | None = None
+    session_absolute_hours: Annotated[int, Field(ge=1, le=720)] | None = None
+    mfa_required: bool | None = None

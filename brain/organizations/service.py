@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import re
 import secrets
-
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from brain.core.auth import AuthContext, SubjectType
+from brain.core.cache import Cache
 from brain.core.db import set_tenant
+from brain.core.errors import ProblemError
+from brain.identity.models import TotpFactor
+from brain.organizations.context_cache import (
+    CONTEXT_CACHE_SECONDS,
+    decode_context,
+    encode_context,
+    member_context_key,
+)
 from brain.organizations.models import CustomRole, Membership, Organization, ResourceGrant
 from brain.organizations.permissions import parse_permissions, permissions_for
 from brain.organizations.schemas import OrganizationUpdate
@@ -43,18 +51,47 @@ def update_organization(org: Organization, *, changes: OrganizationUpdate) -> Or
     return org
 
 
+class MfaEnrolmentRequired(ProblemError):
+    """The organization requires MFA and the user has not confirmed an authenticator app."""
+
+    def __init__(self, organization_id: uuid.UUID) -> None:
+        super().__init__(
+            403,
+            "This organization requires two-factor authentication: set up an authenticator "
+            "app (POST /api/v1/auth/mfa/totp/setup), then try again.",
+            kind="mfa-enrolment-required",
+            extra={"organization_id": str(organization_id)},
+        )
+
+
 async def member_context(
     session: AsyncSession,
     *,
     user_id: uuid.UUID,
     organization_id: uuid.UUID,
     session_id: uuid.UUID | None,
+    cache: Cache | None = None,
+    mfa_exempt: bool = False,
 ) -> AuthContext | None:
-    """A user's `AuthContext` in an organization, or None if they are not a member of it."""
+    """A user's `AuthContext` in an organization, or None if they are not a member of it.
+
+    When the organization requires MFA and the user has no confirmed TOTP factor, raises
+    `MfaEnrolmentRequired` (unless `mfa_exempt`, for reading the organization itself).
+    With `cache`, a resolved context is kept for `CONTEXT_CACHE_SECONDS`; membership, role
+    and grant changes evict it (`brain.organizations.context_cache`)."""
+    key = member_context_key(organization_id, user_id)
+    if cache is not None:
+        raw = await cache.get(key)
+        if raw is not None:
+            cached = decode_context(
+                raw, organization_id=organization_id, user_id=user_id, session_id=session_id
+            )
+            if cached is not None:
+                return cached
     await set_tenant(session, organization_id)
     row = (
         await session.execute(
-            select(Membership, CustomRole.permissions)
+            select(Membership, CustomRole.permissions, Organization.mfa_required)
             .join(Organization, Organization.id == Membership.organization_id)
             .outerjoin(
                 CustomRole,
@@ -69,7 +106,14 @@ async def member_context(
     ).first()
     if row is None:
         return None
-    membership, custom_permissions = row
+    membership, custom_permissions, mfa_required = row
+    mfa_missing = bool(mfa_required) and not await session.scalar(
+        select(
+            exists().where(TotpFactor.user_id == user_id, TotpFactor.confirmed_at.is_not(None))
+        )
+    )
+    if mfa_missing and not mfa_exempt:
+        raise MfaEnrolmentRequired(organization_id)
     if membership.custom_role_id is not None:
         permissions = parse_permissions(custom_permissions or [])
     else:
@@ -83,7 +127,7 @@ async def member_context(
             )
         )
         channel_ids = frozenset(grants.all())
-    return AuthContext(
+    auth = AuthContext(
         organization_id=organization_id,
         role=membership.role,
         permissions=permissions,
@@ -92,3 +136,8 @@ async def member_context(
         channel_ids=channel_ids,
         session_id=session_id,
     )
+    # A context let through only by the exemption is never cached: it must not serve the
+    # organization's other routes.
+    if cache is not None and not mfa_missing:
+        await cache.set(key, encode_context(auth), CONTEXT_CACHE_SECONDS)
+    return auth

@@ -37,9 +37,15 @@ from brain.core.cache import create_cache
 from brain.core.db import create_engine, create_session_factory, system_session
 from brain.core.jobs import InlineDispatcher
 from brain.core.runtime import Runtime
+from brain.core.clock import SystemClock
+from brain.core.models import utcnow
+from brain.identity.models import User
+from brain.identity.sessions import start_session
+from brain.organizations.models import Membership
 from brain.organizations.permissions import Role
 from brain.settings import Settings
 from tests.factories import make_tenant
+from tests.platform.openapi_walk import route_permissions
 from tests.platform.tenant_objects import seed_objects
 
 MAX_EXAMPLES = int(os.environ.get("BRAIN_FUZZ_MAX_EXAMPLES", "25"))
@@ -56,7 +62,23 @@ CHECKS = [
 @dataclass(frozen=True)
 class FuzzTenant:
     admin_token: str
+    owner_session: str
     path_ids: dict[str, str]
+
+
+# Secured operations whose body carries a second secret (a current password, a TOTP code):
+# a generated value is rightly refused with 401/403. Logout ends the fuzz session it uses.
+SECRET_IN_BODY = {
+    "POST /api/v1/auth/password",
+    "POST /api/v1/auth/mfa/totp/confirm",
+    "DELETE /api/v1/auth/mfa/totp",
+    "POST /api/v1/auth/mfa/recovery-codes",
+    "POST /api/v1/auth/logout",
+    "POST /api/v1/auth/verify/resend",
+}
+# Permissions no API key holds (owner only): those operations run with the owner's session.
+OWNER_ONLY = {"billing:manage", "organization:delete"}
+CSRF = "fuzz-csrf-token"
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -69,9 +91,20 @@ async def fuzz_tenant(settings: Settings) -> FuzzTenant:
         async with system_session(factory) as session:
             # `key_id` is the viewer key's: revoking it must not end the admin's run.
             objects = await seed_objects(session, tenant, "Fuzz")
+            owner = User(email="fuzz-owner@example.com", name="Fuzz Owner",
+                         email_verified_at=utcnow())
+            session.add(owner)
+            await session.flush()
+            session.add(Membership(organization_id=tenant.id, user_id=owner.id, role="owner"))
+            await session.flush()
+            _, owner_token = await start_session(
+                session, user=owner, clock=SystemClock(), ip="127.0.0.1", user_agent="fuzz"
+            )
     finally:
         await engine.dispose()
-    return FuzzTenant(admin_token=tenant.tokens[Role.admin], path_ids=objects.ids)
+    return FuzzTenant(
+        admin_token=tenant.tokens[Role.admin], owner_session=owner_token, path_ids=objects.ids
+    )
 
 
 @pytest.fixture(scope="session")
@@ -138,9 +171,25 @@ def _spec_operation_labels() -> list[str]:
         if method in ("get", "post", "put", "patch", "delete")
     ]
     # Deletes last, children before parents: the shared objects must live while the other
-    # operations use them, and deleting a channel takes its campaigns with it.
-    deletes = [label for label in labels if label.startswith("DELETE ")]
-    return [label for label in labels if label not in deletes] + deletes[::-1]
+    # operations use them, and deleting a channel takes its campaigns with it. Deleting the
+    # organization itself comes very last.
+    # Logging the fuzz session out comes after that.
+    last = ["DELETE /api/v1/organizations/{org_id}", "POST /api/v1/auth/logout"]
+    deletes = [label for label in labels if label.startswith("DELETE ") and label not in last]
+    rest = [label for label in labels if not label.startswith("DELETE ") and label not in last]
+    return rest + deletes[::-1] + [label for label in last if label in labels]
+
+
+_PERMISSIONS: dict[str, set[str]] = {}
+
+
+def route_permissions_for(label: str) -> set[str]:
+    """The permission values a `METHOD /path` operation requires."""
+    if not _PERMISSIONS:
+        spec_app = create_app(Settings(secret_key="collection-only-" + "x" * 32, _env_file=None))
+        for (method, path), permissions in route_permissions(spec_app).items():
+            _PERMISSIONS[f"{method} {path}"] = {p.value for p in permissions}
+    return _PERMISSIONS.get(label, set())
 
 
 @pytest.mark.parametrize("label", _spec_operation_labels())
@@ -153,7 +202,16 @@ def test_operation(
         name: value for name, value in fuzz_tenant.path_ids.items()
         if "{" + name + "}" in operation.path
     }
-    headers = {"Authorization": f"Bearer {fuzz_tenant.admin_token}"}
+    secured = "security" in operation.definition.raw
+    needs = route_permissions_for(label)
+    member_only = operation.path.startswith("/api/v1/auth/") or operation.path.endswith("/leave")
+    if member_only or needs & OWNER_ONLY:
+        headers = {
+            "Cookie": f"brain_session={fuzz_tenant.owner_session}; brain_csrf={CSRF}",
+            "X-CSRF-Token": CSRF,
+        }
+    else:
+        headers = {"Authorization": f"Bearer {fuzz_tenant.admin_token}"}
     positive = operation.as_strategy(
         generation_mode=GenerationMode.POSITIVE, path_parameters=path_parameters, headers=headers
     )
@@ -181,4 +239,5 @@ def test_operation(
     fuzz()
     # What the run reached (shown with -rA): a fuzz stuck at the door tests nothing.
     print(f"{label}: {sorted(statuses.items())}")
-    assert not {401, 403} & statuses.keys(), f"the fuzz was not let in: {statuses}"
+    if secured and label not in SECRET_IN_BODY:
+        assert not {401, 403} & statuses.keys(), f"the fuzz was not let in: {statuses}"

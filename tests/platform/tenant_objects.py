@@ -3,15 +3,24 @@ so the route walker can aim requests at real ids of either tenant."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from brain.identity.models import ApiKey
+from brain.core.models import utcnow
+from brain.identity.models import ApiKey, User
 from brain.identity.service import hash_token
+from brain.organizations.models import (
+    CustomRole,
+    Invite,
+    Membership,
+    ResourceGrant,
+    SsoConnection,
+)
 from brain.organizations.permissions import Role
 from brain.warehouse.models import (
     AdSet,
@@ -31,6 +40,7 @@ DAY = date(2024, 3, 1)
 PATH_PARAMETERS = (
     "org_id", "key_id", "channel_id", "campaign_id", "ad_set_id", "creative_id",
     "metric_id", "customer_id", "order_id", "import_id",
+    "member_id", "role_id", "invite_id", "grant_id",
 )
 
 
@@ -56,7 +66,8 @@ class World:
 
 
 async def seed_objects(session: AsyncSession, tenant: Tenant, label: str) -> TenantObjects:
-    """Create a channel, campaign, ad set, creative, daily metric, customer, order and import."""
+    """Create a channel, campaign, ad set, creative, daily metric, customer, order and import;
+    a member (a viewer) with a channel grant, a custom role and a pending invite."""
     org = tenant.id
     channel = Channel(organization_id=org, name=f"{label} channel", platform="meta")
     session.add(channel)
@@ -115,6 +126,30 @@ async def seed_objects(session: AsyncSession, tenant: Tenant, label: str) -> Ten
         select(ApiKey.id).where(ApiKey.token_hash == hash_token(tenant.tokens[Role.viewer]))
     )
     assert key_id is not None
+    slug = f"{label.lower()}-{secrets.token_hex(3)}"
+    user = User(email=f"{slug}-member@example.com", name=f"{label} member")
+    role = CustomRole(organization_id=org, name=f"{label} role",
+                      permissions=["organization:read", "data:read"])
+    session.add_all([user, role])
+    await session.flush()
+    membership = Membership(organization_id=org, user_id=user.id, role=Role.viewer.value)
+    invite = Invite(
+        organization_id=org, email=f"{slug}-invitee@example.com", role=Role.viewer.value,
+        token_hash=hash_token(secrets.token_urlsafe(32)), expires_at=utcnow() + timedelta(days=7),
+    )
+    session.add_all([membership, invite])
+    await session.flush()
+    grant = ResourceGrant(organization_id=org, membership_id=membership.id,
+                          resource_type="channel", resource_id=channel.id)
+    session.add(grant)
+    await session.flush()
+    # The organization's SSO connection: a singleton at /sso that the walker reads and writes.
+    session.add(SsoConnection(
+        organization_id=org, issuer=f"https://idp.{label.lower()}.example",
+        client_id=f"{label}-client", client_secret_encrypted="v1:not-a-real-secret",
+        allowed_domains=[f"{label.lower()}.example"],
+    ))
+    await session.flush()
     ids = {
         "org_id": org,
         "key_id": key_id,
@@ -126,11 +161,15 @@ async def seed_objects(session: AsyncSession, tenant: Tenant, label: str) -> Ten
         "customer_id": customer.id,
         "order_id": order.id,
         "import_id": import_job.id,
+        "member_id": membership.id,
+        "role_id": role.id,
+        "invite_id": invite.id,
+        "grant_id": grant.id,
     }
     assert set(ids) == set(PATH_PARAMETERS)
     names = frozenset(
         {channel.name, campaign.name, ad_set.name, creative.name, customer.external_id,
-         order.external_id}
+         order.external_id, user.email, user.name, role.name, invite.email}
     )
     return TenantObjects(tenant=tenant, ids={k: str(v) for k, v in ids.items()}, names=names)
 

@@ -1,0 +1,1 @@
+"""The auth benchmark: login throughput and the per-request cost of session validation."""
