@@ -31,7 +31,7 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="api-keys")
 
 err = Console(stderr=True)
-out = Console()
+out = Console(soft_wrap=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
 
@@ -219,9 +219,13 @@ def demo(
     with err.status("Migrating the database…"):
         upgrade(settings)
     result = run(seed_vertical(settings, vertical, progress=True))
+    from brain.cli_ops import ensure_demo_user
+
+    email, password = run(ensure_demo_user(settings, result.organization_id))
     bind_host, bind_port = host or settings.host, port or settings.port
     out.rule("Brain demo")
     out.print(f"Open  http://{bind_host}:{bind_port}/api/docs  (API explorer)")
+    out.print(f"Log in: {email} / {password}  (POST /api/v1/auth/login)")
     out.print(f"Tenant: {result.organization_name}  id {result.organization_id}")
     out.print(f"API key (admin): {result.api_key}")
     out.print(f'Try:   curl -H "Authorization: Bearer {result.api_key}" '

@@ -66,3 +66,44 @@ def _db_error(exc: Exception) -> str:
     if "no such table" in text or "does not exist" in text:
         return "the database is not migrated; run `brain migrate` first"
     return f"database error: {type(exc).__name__}: {text[:200]}"
+
+
+DEMO_EMAIL = "demo@brain.localhost"
+
+
+async def ensure_demo_user(settings: Settings, organization_id: uuid.UUID) -> tuple[str, str]:
+    """The demo tenant's owner login; its password is new on every `brain demo`."""
+    import secrets
+
+    from sqlalchemy import select
+
+    from brain.core.models import utcnow
+    from brain.identity.models import User
+    from brain.identity.passwords import hash_password
+    from brain.organizations.models import Membership
+
+    password = "demo-" + secrets.token_urlsafe(12)
+    runtime = Runtime.create(settings)
+    try:
+        async with system_session(runtime.session_factory) as session:
+            user = await session.scalar(select(User).where(User.email == DEMO_EMAIL))
+            if user is None:
+                user = User(email=DEMO_EMAIL, name="Demo Owner", email_verified_at=utcnow())
+                session.add(user)
+            user.password_hash = hash_password(password)
+            user.password_changed_at = utcnow()
+            user.default_organization_id = organization_id
+            await session.flush()
+            member = await session.scalar(
+                select(Membership).where(
+                    Membership.organization_id == organization_id,
+                    Membership.user_id == user.id,
+                )
+            )
+            if member is None:
+                session.add(
+                    Membership(organization_id=organization_id, user_id=user.id, role="owner")
+                )
+    finally:
+        await runtime.close()
+    return DEMO_EMAIL, password

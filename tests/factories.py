@@ -52,3 +52,30 @@ async def make_tenant(factory: async_sessionmaker[AsyncSession], name: str) -> T
             tenant.tokens[role] = token
         await session.commit()
     return tenant
+
+
+async def make_member_session(
+    factory: async_sessionmaker[AsyncSession], organization_id: uuid.UUID, role: str = "owner"
+) -> dict[str, str]:
+    """A user with `role` in the organization, logged in: headers carrying the session
+    cookie and the CSRF double-submit token."""
+    from brain.core.clock import SystemClock
+    from brain.core.models import utcnow
+    from brain.identity.models import User
+    from brain.identity.sessions import start_session
+    from brain.organizations.models import Membership
+
+    async with factory() as session:
+        session.info[BYPASS_INFO_KEY] = True
+        user = User(email=f"{role}-{uuid.uuid4().hex[:8]}@example.com", name=f"Test {role}",
+                    email_verified_at=utcnow())
+        session.add(user)
+        await session.flush()
+        session.add(Membership(organization_id=organization_id, user_id=user.id, role=role))
+        await session.flush()
+        _, token = await start_session(
+            session, user=user, clock=SystemClock(), ip="127.0.0.1", user_agent="tests"
+        )
+        await session.commit()
+    csrf = "test-csrf-" + uuid.uuid4().hex
+    return {"Cookie": f"brain_session={token}; brain_csrf={csrf}", "X-CSRF-Token": csrf}

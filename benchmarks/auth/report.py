@@ -50,10 +50,50 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
                     "added_service_ms": _diff(_service_ms(_get(session, variant, "rps")),
                                               _service_ms(_get(health, variant, "rps"))),
                 }
+            for row in target.get("resolve", []):
+                entry[row["variant"]]["resolve_p50_ms"] = row["p50_ms"]
+                entry[row["variant"]]["resolve_p95_ms"] = row["p95_ms"]
             added = entry["cached"]["added_p95_ms"]
             entry["target_met"] = added is not None and added < TARGET_ADDED_P95_MS
             summary.append(entry)
     return summary
+
+
+def analysis(results: dict[str, Any]) -> list[str]:
+    """A paragraph per database on the 1-client result: met or not, and why."""
+    lines = ["### Reading", ""]
+    resolve = {t["database"]: {r["variant"]: r for r in t.get("resolve", [])}
+               for t in results.get("targets", [])}
+    busy = {t["database"]: [r for row in t.get("latency", [])
+                            for v in ("cached", "uncached") for r in [row.get(v, {})]
+                            if r.get("foreign_cpu_pct") is not None]
+            for t in results.get("targets", [])}
+    for entry in results.get("summary", []):
+        if entry["connections"] != min(e["connections"] for e in results["summary"]):
+            continue
+        database, cached = entry["database"], entry["cached"]
+        inproc = resolve.get(database, {}).get("cached", {})
+        foreign = [float(r["foreign_cpu_pct"]) for r in busy.get(database, [])]
+        other = max(foreign) if foreign else 0.0
+        text = (f"**{database}**: a cached session check adds p50 "
+                f"{_fmt(cached['added_p50_ms'], 3)} ms and p95 {_fmt(cached['added_p95_ms'], 3)}"
+                f" ms over healthz at 1 client; timed in-process it costs p50 "
+                f"{_fmt(inproc.get('p50_ms'), 3)} / p95 {_fmt(inproc.get('p95_ms'), 3)} ms, of "
+                f"which two cache round trips (a GET, then a SET that refreshes the entry on "
+                f"every request) at p50 {_fmt(inproc.get('cache_get_p50_ms'), 3)} ms each. ")
+        if entry["target_met"]:
+            text += "Target met."
+        elif (inproc.get("p95_ms") or 99) < TARGET_ADDED_P95_MS:
+            text += ("Target not met over HTTP although the check itself stays under 1 ms "
+                     "p95: the difference of two p95s is dominated by scheduling noise — other "
+                     f"processes used up to {other:.0f} % of a core during these runs. Re-run "
+                     "on an idle machine.")
+        else:
+            text += ("Target not met: the check itself exceeds 1 ms p95 here; its cost is the "
+                     "cache round trips above plus opening and committing a database session "
+                     f"(other processes used up to {other:.0f} % of a core during the runs).")
+        lines += [text, ""]
+    return lines
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
@@ -118,7 +158,15 @@ def _target_section(target: dict[str, Any]) -> list[str]:
                      f"{row['logins_per_s']} logins/s | {_fmt(row['p50_ms'], 1)} | "
                      f"{_fmt(row['p95_ms'], 1)} | {row['server_cpu_pct']} % | "
                      f"{row['errors'] or 0} |")
-    lines += ["", "### Per-request latency (same run, servers alternating)", "",
+    if target.get("resolve"):
+        lines += ["", "### `resolve_session` in-process (no HTTP)", "",
+                  "| session cache | calls | p50 ms | p95 ms | p99 ms | mean ms |",
+                  "|---|---|---|---|---|---|"]
+        for row in target["resolve"]:
+            lines.append(f"| {row['variant']} | {row['calls']} | {row['p50_ms']} | "
+                         f"{row['p95_ms']} | {row['p99_ms']} | {row['mean_ms']} |")
+    lines += ["", "### Per-request latency (medians over the repetitions, servers alternating)",
+              "",
               "| endpoint | clients | session cache | req/s | p50 ms | p95 ms | p99 ms | "
               "other CPU |", "|---|---|---|---|---|---|---|---|"]
     for row in target.get("latency", []):
@@ -147,9 +195,13 @@ def render(results: dict[str, Any]) -> str:
         "GET /api/v1/healthz on the same server in the same run; \"service\" = the same "
         "difference in server time per request (1 / throughput), which queueing does not "
         "inflate.", "",
+        "The last columns time `resolve_session` itself in the benchmark process (the "
+        "dependency's work: a database session, the cache or the database, commit), with no "
+        "HTTP stack in the way. HTTP numbers are medians over the repetitions.", "",
         "| database | clients | cached: adds p50 / p95 ms | cached: service ms | "
-        "uncached: adds p50 / p95 ms | uncached: service ms | target |",
-        "|---|---|---|---|---|---|---|",
+        "uncached: adds p50 / p95 ms | uncached: service ms | target (p95 < 1 ms) | "
+        "in-process p50 / p95 ms, cached | in-process p50 / p95 ms, uncached |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for e in summary:
         c, u = e["cached"], e["uncached"]
@@ -157,8 +209,11 @@ def render(results: dict[str, Any]) -> str:
             f"| {e['database']} | {e['connections']} | {_fmt(c['added_p50_ms'], 3)} / "
             f"{_fmt(c['added_p95_ms'], 3)} | {_fmt(c['added_service_ms'], 3)} | "
             f"{_fmt(u['added_p50_ms'], 3)} / {_fmt(u['added_p95_ms'], 3)} | "
-            f"{_fmt(u['added_service_ms'], 3)} | {'met' if e['target_met'] else 'NOT met'} |")
+            f"{_fmt(u['added_service_ms'], 3)} | {'met' if e['target_met'] else 'NOT met'} | "
+            f"{_fmt(c.get('resolve_p50_ms'), 3)} / {_fmt(c.get('resolve_p95_ms'), 3)} | "
+            f"{_fmt(u.get('resolve_p50_ms'), 3)} / {_fmt(u.get('resolve_p95_ms'), 3)} |")
     lines.append("")
+    lines += results.get("analysis", [])
     for target in results.get("targets", []):
         lines += _target_section(target)
     return "\n".join(lines) + "\n"

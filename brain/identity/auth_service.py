@@ -1,6 +1,7 @@
 """Registration, email verification, login and logout, sessions, password change and reset,
-the profile and organization switching. Services never commit; failures that must still be
-audited (wrong password, lockout) are returned as outcomes, not raised, so the request's
+the profile and organization switching. Services do not commit the request's work (the one
+exception, `end_read_phase`, commits only reads before argon2 runs); failures that must still
+be audited (wrong password, lockout) are returned as outcomes, not raised, so the request's
 transaction commits the audit row while the client gets the error.
 
 Enumeration safety:
@@ -190,7 +191,8 @@ async def find_user(db: AsyncSession, email: str) -> User | None:
 async def get_user(db: AsyncSession, user_id: uuid.UUID) -> User:
     user = await db.get(User, user_id)
     if user is None or user.deleted_at is not None:
-        raise ProblemError(401, "Your account no longer exists.")
+        raise ProblemError(401, "Your account no longer exists.",
+                           headers={"WWW-Authenticate": 'Bearer realm="brain"'})
     return user
 
 
@@ -527,6 +529,8 @@ async def login(
         ))
     sso_url = await _sso_login_url(db, body.email)
     if sso_url is not None:
+        await audit(db, runtime, request, "auth.login", user=await find_user(db, body.email),
+                    outcome="denied", details={"reason": "sso_required"})
         return LoginOutcome(problem=ProblemError(
             403, "Your organization requires single sign-on; log in through it.",
             kind="sso-required", extra={"sso_login_url": sso_url},

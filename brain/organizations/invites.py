@@ -157,6 +157,8 @@ async def _find_invite(
                     Invite.deleted_at.is_(None),
                     Organization.deleted_at.is_(None),
                 )
+                # Concurrent acceptances of one invite queue here; the later ones see it used.
+                .with_for_update(of=Invite)
             )
         ).first()
     finally:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from brain.core.auth import AuthContext
@@ -55,6 +56,10 @@ class TokenInPathRoute(APIRoute):
             except RequestValidationError as exc:
                 raise ProblemError(422, "The request failed validation.",
                                    errors=validation_errors(exc),
+                                   extra={"instance": instance}) from None
+            except StarletteHTTPException as exc:
+                detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
+                raise ProblemError(exc.status_code, detail, headers=dict(exc.headers or {}),
                                    extra={"instance": instance}) from None
             except IntegrityError:
                 raise ProblemError(409, "The request conflicts with existing data.",

@@ -34,11 +34,11 @@ from schemathesis.python import asgi
 
 from brain.app import create_app
 from brain.core.cache import create_cache
+from brain.core.clock import SystemClock
 from brain.core.db import create_engine, create_session_factory, system_session
 from brain.core.jobs import InlineDispatcher
-from brain.core.runtime import Runtime
-from brain.core.clock import SystemClock
 from brain.core.models import utcnow
+from brain.core.runtime import Runtime
 from brain.identity.models import User
 from brain.identity.sessions import start_session
 from brain.organizations.models import Membership

@@ -181,6 +181,9 @@ async def test_sso_enforced_domain_must_use_sso(
             assert not client.cookies
         other = await _account(make_client)
         await login(client, other.email, PASSWORD)
+    denied = await audit_actions(db, actor_id=account.user_id, action="auth.login")
+    assert [(e.outcome, e.details) for e in denied] == [
+        ("denied", {"reason": "sso_required"})]
 
 
 async def test_account_lockout_with_exponential_backoff(

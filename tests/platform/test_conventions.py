@@ -87,10 +87,9 @@ async def test_unknown_api_routes_are_404_problems(
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        ("PUT", "", {"GET", "PATCH"}),
-        ("DELETE", "", {"GET", "PATCH"}),
-        ("POST", "", {"GET", "PATCH"}),
-        ("OPTIONS", "", {"GET", "PATCH"}),
+        ("PUT", "", {"GET", "PATCH", "DELETE"}),
+        ("POST", "", {"GET", "PATCH", "DELETE"}),
+        ("OPTIONS", "", {"GET", "PATCH", "DELETE"}),
         ("PATCH", "/api-keys", {"GET", "POST"}),
         ("PUT", "/api-keys/{key}", {"GET", "DELETE"}),
     ],

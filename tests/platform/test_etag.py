@@ -8,8 +8,10 @@ import re
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.factories import Tenant
+from brain.organizations.permissions import Role, permissions_for
+from tests.factories import Tenant, make_member_session
 from tests.platform.helpers import assert_problem, describe, problem_violations
 from tests.platform.openapi_walk import RequestBuilder, tenant_operations
 from tests.platform.tenant_objects import World
@@ -128,16 +130,22 @@ async def test_if_match_is_checked_after_permissions(
 
 
 async def test_every_write_to_an_object_honours_if_match(
-    app: FastAPI, api: httpx.AsyncClient, world: World
+    app: FastAPI,
+    api: httpx.AsyncClient,
+    world: World,
+    session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     """Walks every PATCH/PUT/DELETE of a single object: it declares If-Match, a stale one is
     a 412, and the object is unchanged afterwards."""
     builder = RequestBuilder(app.openapi(), world.a.ids)
-    headers = world.a.tenant.admin
+    admin = world.a.tenant.admin
+    # Writes no API key may make (owner-only permissions) run as the organization's owner.
+    owner = await make_member_session(session_factory, world.a.tenant.id, "owner")
     failures: list[str] = []
     writes = [op for op in tenant_operations(app) if op.method in ("PATCH", "PUT", "DELETE")]
     assert writes
     for operation in writes:
+        headers = owner if not operation.permissions <= permissions_for(Role.admin) else admin
         declared = {
             str(p.get("name", "")).lower() for p in operation.spec.get("parameters", [])
             if p.get("in") == "header"
