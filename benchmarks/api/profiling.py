@@ -60,7 +60,9 @@ def summarize(raw: Path, top: int = 12) -> dict[str, Any]:
         total += n
         by_package[_package(frames[-1])] += n
         leaves[_function(frames[-1])] += n
-        own = {_function(f) for f in frames if "(brain/" in f and "(brain/cli.py" not in f}
+        # Brain's own frames, without the CLI and the middlewares that wrap every request.
+        own = {_function(f) for f in frames if "(brain/" in f and "(brain/cli.py" not in f
+               and "Middleware.__call__ (" not in f}
         for func in own:
             brain_inclusive[func] += n
     if not total:

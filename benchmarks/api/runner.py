@@ -27,6 +27,7 @@ from benchmarks.api.http_bench import (
     Capabilities,
     Endpoint,
     capture,
+    drain,
     probe,
     run_read_path,
     verify_bare,
@@ -271,6 +272,7 @@ def run_target(name: str, cfg: Config, tool: str, deadline: float,
                     duration=cfg.duration, warmup=cfg.warmup, tool=tool, headers=headers,
                     script_dir=TMP, deadline=deadline, log=log)
                 if cfg.profile and endpoints[0].body and time.monotonic() < deadline:
+                    drain(brain)
                     out["profile_read"] = profile_under_load(
                         pid=brain.pid, url=brain.base_url + endpoints[0].path_and_query,
                         connections=16, duration=min(6.0, cfg.duration), tool=tool,
@@ -390,9 +392,12 @@ def main(argv: list[str] | None = None) -> int:
     exit_code = 0
     for name in cfg.databases:
         log(f"== {name}")
-        waited = time.monotonic()
+        wait_started = time.monotonic()
         background = wait_for_quiet(cfg.quiet_wait, 15.0, log)
-        deadline += time.monotonic() - waited  # waiting for quiet is not part of the budget
+        waited = time.monotonic() - wait_started
+        background["waited_s"] = round(waited, 1)
+        results["waited_s"] = round(results.get("waited_s", 0.0) + waited, 1)
+        deadline += waited  # waiting for quiet is not part of the budget
         try:
             results["targets"].append(run_target(name, cfg, tool, deadline, background))
         except Exception as exc:

@@ -29,7 +29,10 @@ _SPOOL_MEMORY = 1024 * 1024
 _CHUNK = 64 * 1024
 # Responses that must not be replayed: the request may well succeed when retried.
 _NOT_STORED = {401, 408, 409, 425, 429}
-_HOP_HEADERS = {"content-length", "date", "server", "transfer-encoding", "connection"}
+# Not stored: hop-by-hop headers, and cookies (a replay must never hand out a session).
+_HOP_HEADERS = {
+    "content-length", "date", "server", "transfer-encoding", "connection", "set-cookie",
+}
 
 
 class IdempotencyRecord(IdMixin, Base):

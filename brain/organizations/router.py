@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from starlette.responses import Response
 
-from brain.core.deps import DbSession, ManageOrg, ReadOrg
+from brain.core.deps import AppCache, DbSession, Jobs, ManageOrg, ReadOrg
 from brain.core.errors import NotFound
 from brain.core.etag import check_if_match, etag_of_model
 from brain.core.pagination import json_response
+from brain.organizations.context_cache import evict_organization_contexts
 from brain.organizations.models import Organization
 from brain.organizations.schemas import OrganizationRead, OrganizationUpdate
 from brain.organizations.service import update_organization
@@ -39,12 +40,17 @@ async def update_organization_route(
     body: OrganizationUpdate,
     auth: ManageOrg,
     session: DbSession,
+    cache: AppCache,
+    jobs: Jobs,
     if_match: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
-    """Rename the organization or change its data retention."""
+    """Rename the organization, or change its retention, session timeouts or MFA policy."""
     org = await _load(session, auth.organization_id)
     check_if_match(if_match, OrganizationRead.model_validate(org))
     update_organization(org, changes=body)
     await session.flush()
+    if body.mfa_required is not None:
+        # Cached member contexts carry the old policy: forget them now and after commit.
+        await evict_organization_contexts(session, cache, jobs, auth)
     read = OrganizationRead.model_validate(org)
     return json_response(read, headers={"ETag": etag_of_model(read)})

@@ -75,6 +75,10 @@ SECRET_IN_BODY = {
     "POST /api/v1/auth/mfa/recovery-codes",
     "POST /api/v1/auth/logout",
     "POST /api/v1/auth/verify/resend",
+    # Only owners make owners: a generated body asking for "owner" is rightly refused to
+    # the admin key.
+    "PATCH /api/v1/organizations/{org_id}/members/{member_id}",
+    "POST /api/v1/organizations/{org_id}/invites",
 }
 # Permissions no API key holds (owner only): those operations run with the owner's session.
 OWNER_ONLY = {"billing:manage", "organization:delete"}
