@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -34,12 +35,12 @@ def _sync_url(url: str) -> str:
     return url.replace("+asyncpg", "+psycopg").replace("+aiosqlite", "")
 
 
-@pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    var_dir = tmp_path_factory.mktemp("var")
+@contextmanager
+def migrated_database(var_dir: Path, label: str) -> Iterator[Settings]:
+    """Settings for a fresh, migrated database of its own (dropped afterwards on PostgreSQL)."""
     if TEST_DATABASE_URL:
         base = make_url(TEST_DATABASE_URL)
-        name = f"brain_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        name = f"brain_{label}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         admin = create_sync_engine(
             _sync_url(base.set(database="postgres").render_as_string(hide_password=False)),
             isolation_level="AUTOCOMMIT",
@@ -49,7 +50,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         url = base.set(database=name).render_as_string(hide_password=False)
     else:
         admin = None
-        url = f"sqlite+aiosqlite:///{var_dir / 'test.db'}"
+        url = f"sqlite+aiosqlite:///{var_dir / f'{label}.db'}"
     test_settings = Settings(
         database_url=url,
         var_dir=var_dir,
@@ -59,11 +60,19 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         _env_file=None,  # type: ignore[call-arg]
     )
     upgrade(test_settings)
-    yield test_settings
-    if admin is not None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    try:
+        yield test_settings
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    with migrated_database(tmp_path_factory.mktemp("var"), "test") as test_settings:
+        yield test_settings
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,7 @@ from brain.identity.sessions import start_session
 from brain.organizations.models import Membership
 from brain.organizations.permissions import Role
 from brain.settings import Settings
+from tests.conftest import migrated_database
 from tests.factories import make_tenant
 from tests.platform.openapi_walk import route_permissions
 from tests.platform.tenant_objects import seed_objects
@@ -85,10 +86,17 @@ OWNER_ONLY = {"billing:manage", "organization:delete"}
 CSRF = "fuzz-csrf-token"
 
 
+@pytest.fixture(scope="session")
+def fuzz_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """A database of the fuzz's own: what it commits must not leak into other tests."""
+    with migrated_database(tmp_path_factory.mktemp("fuzz"), "fuzz") as settings:
+        yield settings
+
+
 @pytest_asyncio.fixture(scope="session")
-async def fuzz_tenant(settings: Settings) -> FuzzTenant:
+async def fuzz_tenant(fuzz_settings: Settings) -> FuzzTenant:
     """A tenant with one object of every kind, committed for the whole run."""
-    engine = create_engine(settings, null_pool=True)
+    engine = create_engine(fuzz_settings, null_pool=True)
     factory = create_session_factory(engine)
     try:
         tenant = await make_tenant(factory, "Fuzz tenant")
@@ -112,8 +120,9 @@ async def fuzz_tenant(settings: Settings) -> FuzzTenant:
 
 
 @pytest.fixture(scope="session")
-def fuzz_app(settings: Settings, fuzz_tenant: FuzzTenant) -> Iterator[FastAPI]:
+def fuzz_app(fuzz_settings: Settings, fuzz_tenant: FuzzTenant) -> Iterator[FastAPI]:
     """The app on its own engine and cache (schemathesis runs it on its own event loop)."""
+    settings = fuzz_settings
     engine = create_engine(settings)
     runtime = Runtime(
         settings=settings,
