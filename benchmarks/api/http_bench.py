@@ -34,9 +34,15 @@ class Capabilities:
         return [name for name, ok in vars(self).items() if not ok]
 
 
-def probe(client: httpx.Client) -> Capabilities:
-    spec = client.get("/api/v1/openapi.json").json()
-    paths: dict[str, dict[str, Any]] = spec.get("paths", {})
+def probe(client: httpx.Client) -> tuple[Capabilities, str | None]:
+    """The routes the server has; when its OpenAPI document fails, assume all of them (the
+    requests themselves will then say what is missing) and return a note saying so."""
+    response = client.get("/api/v1/openapi.json")
+    if response.status_code != 200:
+        note = (f"GET /api/v1/openapi.json answered {response.status_code}; "
+                "assuming every warehouse route exists")
+        return Capabilities(True, True, True, True, True), note
+    paths: dict[str, dict[str, Any]] = response.json().get("paths", {})
 
     def has(pattern: str, method: str) -> bool:
         rx = re.compile("^" + re.escape(ORG_PREFIX) + pattern + "$")
@@ -48,7 +54,7 @@ def probe(client: httpx.Client) -> Capabilities:
         get_channel=has(r"/channels/\{[a-z_]+\}", "get"),
         batch=has(r"/metrics/daily:batch", "post"),
         imports=has("/imports", "post") and has(r"/imports/\{[a-z_]+\}", "get"),
-    )
+    ), None
 
 
 @dataclass

@@ -58,6 +58,7 @@ MIB = 2**20
 # The layout of the two families of objects (channels x campaigns x creatives).
 API_LAYOUT = (4, 5, 10)  # 200 creatives: the batch rows and the read path
 CSV_LAYOUT = (4, 10, 25)  # 1,000 creatives: the CSV files (matched by name)
+QUICK_LAYOUT = (2, 5, 10)  # 100 creatives for either family in a --quick run
 
 
 @dataclass
@@ -80,13 +81,16 @@ class Config:
     keep: bool
     profile: bool
     quiet_wait: float
+    api_layout: tuple[int, int, int]
+    csv_layout: tuple[int, int, int]
 
 
 def parse_args(argv: list[str] | None = None) -> Config:
     p = argparse.ArgumentParser(prog="python -m benchmarks.api", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true",
-                   help="a short smoke run (~2 min); results go to benchmarks/api/tmp/")
+                   help="a short smoke run (~2 min on an idle machine); results go to "
+                        "benchmarks/api/tmp/")
     p.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     p.add_argument("--duration", type=float, help="seconds per measured load run (10)")
     p.add_argument("--warmup", type=float, help="seconds of warm-up before each run (2)")
@@ -120,13 +124,13 @@ def parse_args(argv: list[str] | None = None) -> Config:
         quick=quick,
         databases=dbs,
         concurrency=conc,
-        duration=a.duration or (2.0 if quick else 10.0),
+        duration=a.duration or (1.0 if quick else 10.0),
         warmup=a.warmup if a.warmup is not None else (0.5 if quick else 2.0),
         batch_rows=a.batch_rows or (20_000 if quick else 50_000),
         batch_size=10_000,
         csv_rows=a.csv_rows or (50_000 if quick else 500_000),
         sqlite_csv_rows=a.sqlite_csv_rows or (50_000 if quick else 200_000),
-        big_csv_mib=a.big_csv_mib or (10 if quick else 200),
+        big_csv_mib=a.big_csv_mib or (5 if quick else 200),
         big_csv_databases=[d for d in big if d in dbs],
         import_timeout=120.0 if quick else 480.0,
         time_limit=a.time_limit or (300.0 if quick else 1500.0),
@@ -135,6 +139,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
         keep=bool(a.keep),
         profile=not a.no_profile and py_spy_path() is not None,
         quiet_wait=a.quiet_wait if a.quiet_wait is not None else (10.0 if quick else 180.0),
+        api_layout=QUICK_LAYOUT if quick else API_LAYOUT,
+        csv_layout=QUICK_LAYOUT if quick else CSV_LAYOUT,
     )
 
 
@@ -184,7 +190,10 @@ def run_target(name: str, cfg: Config, tool: str, deadline: float,
     bare: Server | None = None
     try:
         with _client(brain, key) as client:
-            caps = probe(client)
+            caps, probe_note = probe(client)
+            if probe_note:
+                notes.append(probe_note)
+                log(f"  {probe_note}")
             out["capabilities"] = asdict(caps)
             if caps.missing():
                 notes.append("routes not available: " + ", ".join(caps.missing()))
@@ -192,7 +201,7 @@ def run_target(name: str, cfg: Config, tool: str, deadline: float,
 
             # 1. objects, then the batch ingest that fills the list (its rows are the depth).
             t = time.monotonic()
-            ents = _entities(target, client, caps, org_id, "Bench", API_LAYOUT)
+            ents = _entities(target, client, caps, org_id, "Bench", cfg.api_layout)
             out["entities"] = {"creatives": len(ents.creatives), "via": ents.created_via,
                                "seconds": round(time.monotonic() - t, 1)}
             rows = list(data.metric_rows(ents, cfg.batch_rows, date(2024, 1, 1), seed=1))
@@ -284,7 +293,7 @@ def run_target(name: str, cfg: Config, tool: str, deadline: float,
 
             # 3. CSV import (+ raw COPY of the same rows), then the big file for memory.
             if caps.imports:
-                csv_ents = _entities(target, client, caps, org_id, "Csv", CSV_LAYOUT)
+                csv_ents = _entities(target, client, caps, org_id, "Csv", cfg.csv_layout)
                 csv_rows = cfg.csv_rows if target.is_postgres else cfg.sqlite_csv_rows
                 out["csv_import"] = _csv_import(
                     cfg, target, brain, key, org_id, csv_ents, "import", rows=csv_rows,
