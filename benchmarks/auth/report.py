@@ -62,38 +62,80 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
 def analysis(results: dict[str, Any]) -> list[str]:
     """A paragraph per database on the 1-client result: met or not, and why."""
     lines = ["### Reading", ""]
-    resolve = {t["database"]: {r["variant"]: r for r in t.get("resolve", [])}
-               for t in results.get("targets", [])}
-    busy = {t["database"]: [r for row in t.get("latency", [])
-                            for v in ("cached", "uncached") for r in [row.get(v, {})]
-                            if r.get("foreign_cpu_pct") is not None]
-            for t in results.get("targets", [])}
-    for entry in results.get("summary", []):
-        if entry["connections"] != min(e["connections"] for e in results["summary"]):
+    targets = {t["database"]: t for t in results.get("targets", [])}
+    summary = results.get("summary", [])
+    if not summary:
+        return []
+    fewest = min(e["connections"] for e in summary)
+    for entry in summary:
+        if entry["connections"] != fewest:
             continue
         database, cached = entry["database"], entry["cached"]
-        inproc = resolve.get(database, {}).get("cached", {})
-        foreign = [float(r["foreign_cpu_pct"]) for r in busy.get(database, [])]
+        target = targets.get(database, {})
+        inproc = {r["variant"]: r for r in target.get("resolve", [])}.get("cached", {})
+        foreign = [float(row[v]["foreign_cpu_pct"]) for row in target.get("latency", [])
+                   for v in ("cached", "uncached") if "foreign_cpu_pct" in row.get(v, {})]
         other = max(foreign) if foreign else 0.0
-        text = (f"**{database}**: a cached session check adds p50 "
-                f"{_fmt(cached['added_p50_ms'], 3)} ms and p95 {_fmt(cached['added_p95_ms'], 3)}"
-                f" ms over healthz at 1 client; timed in-process it costs p50 "
-                f"{_fmt(inproc.get('p50_ms'), 3)} / p95 {_fmt(inproc.get('p95_ms'), 3)} ms, of "
-                f"which two cache round trips (a GET, then a SET that refreshes the entry on "
-                f"every request) at p50 {_fmt(inproc.get('cache_get_p50_ms'), 3)} ms each. ")
-        if entry["target_met"]:
-            text += "Target met."
-        elif (inproc.get("p95_ms") or 99) < TARGET_ADDED_P95_MS:
-            text += ("Target not met over HTTP although the check itself stays under 1 ms "
-                     "p95: the difference of two p95s is dominated by scheduling noise — other "
-                     f"processes used up to {other:.0f} % of a core during these runs. Re-run "
-                     "on an idle machine.")
+        redis = str(target.get("cache", "")).startswith("Redis")
+        p50, p95 = cached["added_p50_ms"], cached["added_p95_ms"]
+        text = (f"**{database}** ({target.get('cache')}): with {fewest} client a cached session "
+                f"check adds p50 {_fmt(p50, 3)} / p95 {_fmt(p95, 3)} ms over healthz (medians "
+                f"of the repetitions); timed in-process it costs p50 "
+                f"{_fmt(inproc.get('p50_ms'), 3)} / p95 {_fmt(inproc.get('p95_ms'), 3)} ms. ")
+        if redis:
+            text += ("A cached check is two Redis round trips — a GET, then a SET that rewrites "
+                     "the entry on every request (`brain/identity/sessions.py`) — at p50 "
+                     f"{_fmt(inproc.get('cache_get_p50_ms'), 3)} ms each here, plus opening and "
+                     "closing a database session that runs no query. ")
         else:
-            text += ("Target not met: the check itself exceeds 1 ms p95 here; its cost is the "
-                     "cache round trips above plus opening and committing a database session "
+            text += ("A cached check is two lookups in the process's own cache (no network) "
+                     "plus opening and closing a database session that runs no query. ")
+        if entry["target_met"]:
+            text += "**Target met.**"
+            if p95 is not None and p95 < 0:
+                text += (" (A negative p95 difference means the two tails are within the "
+                         "machine's noise of each other.)")
+        elif (inproc.get("p50_ms") or 99) < TARGET_ADDED_P95_MS:
+            text += ("**Target not met at p95**: the check's own typical cost (in-process p50) "
+                     "is under 1 ms, but the "
+                     "tail is set by other processes competing for the two cores — up to "
+                     f"{other:.0f} % of a core during these runs — which stretch a sub-"
+                     "millisecond piece of work whenever the server is descheduled. Re-run on "
+                     "an idle machine to see the check's own tail. To cut the cost itself, "
+                     "`resolve_session` could skip the SET when the entry came from the cache "
+                     "and was not touched (one round trip instead of two).")
+        else:
+            text += ("**Target not met**: the check itself costs over 1 ms even at p50 here "
                      f"(other processes used up to {other:.0f} % of a core during the runs).")
         lines += [text, ""]
+    for database, target in targets.items():
+        logins = target.get("logins") or []
+        hashes = target.get("argon2") or []
+        if not logins or not hashes:
+            continue
+        best = max(logins, key=lambda r: r["logins_per_s"])
+        fastest = max(hashes, key=lambda r: r["hashes_per_s"])
+        single = hashes[0]
+        lines += [
+            f"**Logins ({database})**: at best {best['logins_per_s']} logins/s "
+            f"({best['clients']} clients) against {fastest['hashes_per_s']} bare argon2id "
+            f"hashes/s on {fastest['threads']} thread(s) in the same run "
+            f"({round(100 * best['logins_per_s'] / fastest['hashes_per_s'])} % of it). One "
+            f"hash takes {single['ms_per_hash']} ms on one thread, one login at 1 client "
+            f"{logins[0]['p50_ms']} ms (p50), so the hash is about "
+            f"{_share(single['ms_per_hash'], logins[0]['p50_ms'])} % of a login; the rest is "
+            "the lockout, SSO and user lookups, the audit and session rows and the HTTP round "
+            "trip. The hash runs in a worker thread, so one server process can hash on every "
+            "core when the cores are free.",
+            "",
+        ]
     return lines
+
+
+def _share(part: Any, whole: Any) -> str:
+    if not isinstance(part, int | float) or not isinstance(whole, int | float) or not whole:
+        return "?"
+    return str(round(100 * part / whole))
 
 
 def _fmt(value: Any, digits: int = 2) -> str:

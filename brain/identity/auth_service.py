@@ -169,14 +169,15 @@ async def mfa_enabled(db: AsyncSession, user_id: uuid.UUID) -> bool:
     return await user_has_mfa(db, user_id)
 
 
-async def user_read(db: AsyncSession, user: User) -> UserRead:
+async def user_read(db: AsyncSession, user: User, *, mfa: bool | None = None) -> UserRead:
+    """The user as the API shows it (`mfa` when the caller already knows it)."""
     return UserRead(
         id=user.id,
         email=user.email,
         name=user.name,
         email_verified=user.email_verified_at is not None,
         locale=user.locale,
-        mfa_enabled=await mfa_enabled(db, user.id),
+        mfa_enabled=await mfa_enabled(db, user.id) if mfa is None else mfa,
         created_at=user.created_at,
     )
 

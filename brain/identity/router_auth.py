@@ -115,7 +115,9 @@ async def login(
     assert outcome.user is not None
     assert outcome.session_token is not None
     response = json_response(
-        LoginResult(user=await service.user_read(session, outcome.user)), headers=NO_STORE
+        # A session was opened, so the user has no second factor.
+        LoginResult(user=await service.user_read(session, outcome.user, mfa=False)),
+        headers=NO_STORE,
     )
     set_login_cookies(response, token=outcome.session_token, settings=settings)
     return response
