@@ -1,0 +1,1 @@
+"""The brain modules: EYES, MEMORY, ORACLE, CURIOSITY, REFLEXES, VOICE, FACE and the pipeline."""

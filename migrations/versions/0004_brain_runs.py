@@ -1,0 +1,25 @@
+"""brain runs
+
+Brain pipeline: runs, per-module outputs, actions and their feedback (issue #5).
+The revision is reserved in the chain so that the domains can be built side by side; its
+tables arrive with the domain.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-25 12:00:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = '0004'
+down_revision: str | None = '0003'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade(app_role: str = "brain_app") -> None:
+    pass
+
+
+def downgrade(app_role: str = "brain_app") -> None:
+    pass
