@@ -3,7 +3,8 @@ module) and each module's answer (the input of the next one).
 
 The pipeline runs features -> MEMORY -> ORACLE -> CURIOSITY -> FACE. Each module is a pure
 function of `BrainData` and the answers before it, so it can be evaluated on simulator data
-without a database, and its answer can be stored per run as JSON (`to_json` on each result).
+without a database, and its answer can be stored per run as JSON
+(`brain/brain_modules/serialize.py` turns these dataclasses into JSON and back).
 
 Fields may be added (with defaults); none is renamed or removed without changing every user.
 """
