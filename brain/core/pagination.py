@@ -35,7 +35,7 @@ class PageParams:
     sort: str | None
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=200, description="Items per page (1-200).")] = 50,
     cursor: Annotated[
         str | None, Query(max_length=1024, description="`next_cursor` of the previous page.")
@@ -154,8 +154,14 @@ async def paginate(
     request: Request,
     params: PageParams,
     sort: SortOptions,
-) -> tuple[list[M], str | None]:
-    """Run `stmt` for one page in a stable (sort field, id) order; return rows and next cursor."""
+    columns: bool = False,
+) -> tuple[list[Any], str | None]:
+    """Run `stmt` for one page in a stable (sort field, id) order; return rows and next cursor.
+
+    With `columns=True` the page is read as plain rows of the entity's table columns instead
+    of ORM instances: no identity map, no instance state — several times cheaper for a page
+    of 50 that is only rendered (read models validate from attributes, which rows have too).
+    """
     codec: CursorCodec = request.app.state.cursor_codec
     sort_key, column, descending = sort.resolve(params.sort)
     fingerprint = _filters_fingerprint(request, sort_key)
@@ -180,7 +186,13 @@ async def paginate(
         stmt = stmt.where(after)
     order = (column.desc(), id_col.desc()) if descending else (column.asc(), id_col.asc())
     stmt = stmt.order_by(*order).limit(params.limit + 1)
-    rows = list((await session.scalars(stmt)).all())
+    rows: list[Any]
+    if columns:
+        entity = stmt.column_descriptions[0]["entity"]
+        plain = stmt.with_only_columns(*entity.__table__.columns)
+        rows = list((await session.execute(plain)).all())
+    else:
+        rows = list((await session.scalars(stmt)).all())
     next_cursor = None
     if len(rows) > params.limit:
         rows = rows[: params.limit]

@@ -65,7 +65,7 @@ async def list_customers(
         acquisition_channel_id=acquisition_channel_id
     )
     rows, cursor = await paginate(
-        session, stmt, request=request, params=params, sort=CUSTOMER_SORT
+        session, stmt, request=request, params=params, sort=CUSTOMER_SORT, columns=True
     )
     return page_of(request, CustomerRead, rows, cursor)
 
@@ -146,7 +146,9 @@ async def list_orders(
     stmt = OrderRepository(session, auth).list_statement(
         date_from=date_from, date_to=date_to, customer_id=customer_id, channel_id=channel_id
     )
-    rows, cursor = await paginate(session, stmt, request=request, params=params, sort=ORDER_SORT)
+    rows, cursor = await paginate(
+        session, stmt, request=request, params=params, sort=ORDER_SORT, columns=True
+    )
     return page_of(request, OrderRead, rows, cursor)
 
 

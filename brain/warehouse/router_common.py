@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Header, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import Row
 from starlette.responses import Response
 
 from brain.core.errors import ProblemError, validation_errors
@@ -51,7 +52,10 @@ def page_of(
 ) -> Response:
     """One page of `rows` rendered as `read_model`, serialized by Pydantic."""
     page = Page[read_model](  # type: ignore[valid-type]
-        data=[read_model.model_validate(row) for row in rows],
+        data=[
+            read_model.model_validate(row._asdict() if isinstance(row, Row) else row)
+            for row in rows
+        ],
         next_cursor=next_cursor,
         has_more=next_cursor is not None,
     )

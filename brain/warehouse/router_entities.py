@@ -65,7 +65,9 @@ async def list_channels(
 ) -> Response:
     """The organization's channels."""
     stmt = ChannelRepository(session, auth).list_statement(platform=platform)
-    rows, cursor = await paginate(session, stmt, request=request, params=params, sort=CHANNEL_SORT)
+    rows, cursor = await paginate(
+        session, stmt, request=request, params=params, sort=CHANNEL_SORT, columns=True
+    )
     return page_of(request, ChannelRead, rows, cursor)
 
 
@@ -138,7 +140,7 @@ async def list_campaigns(
     """The organization's campaigns."""
     stmt = CampaignRepository(session, auth).list_statement(channel_id=channel_id)
     rows, cursor = await paginate(
-        session, stmt, request=request, params=params, sort=CAMPAIGN_SORT
+        session, stmt, request=request, params=params, sort=CAMPAIGN_SORT, columns=True
     )
     return page_of(request, CampaignRead, rows, cursor)
 
@@ -211,7 +213,9 @@ async def list_ad_sets(
 ) -> Response:
     """The organization's ad sets."""
     stmt = AdSetRepository(session, auth).list_statement(campaign_id=campaign_id)
-    rows, cursor = await paginate(session, stmt, request=request, params=params, sort=AD_SET_SORT)
+    rows, cursor = await paginate(
+        session, stmt, request=request, params=params, sort=AD_SET_SORT, columns=True
+    )
     return page_of(request, AdSetRead, rows, cursor)
 
 
@@ -287,7 +291,7 @@ async def list_creatives(
         campaign_id=campaign_id, ad_set_id=ad_set_id
     )
     rows, cursor = await paginate(
-        session, stmt, request=request, params=params, sort=CREATIVE_SORT
+        session, stmt, request=request, params=params, sort=CREATIVE_SORT, columns=True
     )
     return page_of(request, CreativeRead, rows, cursor)
 

@@ -68,7 +68,9 @@ async def list_daily_metrics(
         creative_id=creative_id,
         grain=grain,
     )
-    rows, cursor = await paginate(session, stmt, request=request, params=params, sort=METRIC_SORT)
+    rows, cursor = await paginate(
+        session, stmt, request=request, params=params, sort=METRIC_SORT, columns=True
+    )
     return page_of(request, DailyMetricRead, rows, cursor)
 
 
