@@ -136,6 +136,9 @@ async def resolve_session(
     now = clock.now()
     raw = await cache.get(_cache_key(token_hash))
     active = ActiveSession.from_cache(token_hash, raw) if raw is not None else None
+    # The cache entry is (re)written only when it changed: loaded from the database or
+    # touched. A cached, untouched session costs one cache read and nothing else.
+    dirty = active is None
     if active is None:
         row = await db.scalar(
             select(UserSession).where(
@@ -162,6 +165,9 @@ async def resolve_session(
             update(UserSession).where(UserSession.id == active.session_id).values(last_seen_at=now)
         )
         active = dataclasses.replace(active, last_seen_at=now)
+        dirty = True
+    if not dirty:
+        return active
     ttl = min(_CACHE_SECONDS, int((active.expires_at - now).total_seconds()) + 1)
     await cache.set(_cache_key(token_hash), active.to_cache(), max(ttl, 1))
     return active
