@@ -6,15 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field
 
-# RFC 3339 UTC with a `Z`, the way every timestamp leaves the API.
-UTCTimestamp = Annotated[
-    datetime,
-    PlainSerializer(
-        lambda v: v.isoformat().replace("+00:00", "Z"), return_type=str, when_used="json"
-    ),
-]
+# RFC 3339 UTC with a `Z`, the way every timestamp leaves the API: the columns hand back
+# aware UTC datetimes (`UTCDateTime`) and Pydantic's own (Rust) serializer writes a zero
+# offset as `Z` — a Python-level serializer here cost ~6 % of a list request.
+UTCTimestamp = Annotated[datetime, "UTC"]
 StrId = uuid.UUID
 
 

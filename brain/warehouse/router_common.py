@@ -51,13 +51,15 @@ def page_of(
     request: Request, read_model: type[R], rows: Sequence[Any], next_cursor: str | None
 ) -> Response:
     """One page of `rows` rendered as `read_model`, serialized by Pydantic."""
-    page = Page[read_model](  # type: ignore[valid-type]
-        data=[
-            read_model.model_validate(row._asdict() if isinstance(row, Row) else row)
-            for row in rows
-        ],
-        next_cursor=next_cursor,
-        has_more=next_cursor is not None,
+    # One validation call for the whole page (the loop runs inside pydantic-core); plain
+    # rows go in as dicts, ORM objects through their attributes.
+    page = Page[read_model].model_validate(  # type: ignore[valid-type]
+        {
+            "data": [row._asdict() if isinstance(row, Row) else row for row in rows],
+            "next_cursor": next_cursor,
+            "has_more": next_cursor is not None,
+        },
+        from_attributes=True,
     )
     return page_response(request, page)
 
