@@ -175,6 +175,12 @@ class ChannelMemory:
     incremental_roi_reason: str | None  # why it is None (too little data, ...)
     curve: ResponseCurve | None
     current_daily_spend: float  # mean over the last 28 days
+    # Platform-reported ROAS / modelled incremental ROAS (2.0 = the platform claims twice
+    # what the model finds); None without a modelled estimate.
+    reported_over_modelled: float | None = None
+    conversions: float = 0.0
+    clicks: float = 0.0
+    impressions: float = 0.0
 
 
 @dataclass(slots=True)
@@ -198,6 +204,11 @@ class MemoryResult:
     ltv_factor: float | None  # LTV90 / LTV30 across mature cohorts
     model_version: str
     notes: list[str] = field(default_factory=list)  # what could not be computed and why
+    # Creatives ranked by ROAS (spend above a floor), best first, with their status.
+    leaderboard: list[dict[str, Any]] = field(default_factory=list)
+    revenue_source: str = "orders"
+    # MMM diagnostics: r2, sigma, calibrated (bool), days fitted.
+    mmm: dict[str, Any] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- ORACLE
@@ -233,6 +244,8 @@ class LtvDrift:
     baseline: float
     drift: float  # relative, e.g. -0.12 = 12 % below baseline
     severity: Severity
+    horizon_days: int = 90  # LTV horizon compared (30 for cohorts younger than 90 days)
+    source: Literal["ltv90", "ltv30"] = "ltv90"  # which observed LTV was compared
 
 
 @dataclass(slots=True)
