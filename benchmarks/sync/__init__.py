@@ -1,0 +1,1 @@
+"""Sync engine benchmark: sandbox backfill into PostgreSQL next to a raw COPY."""

@@ -1,0 +1,1 @@
+"""Inbound webhook acknowledgement benchmark (issue #4)."""

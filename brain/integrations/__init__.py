@@ -1,0 +1,1 @@
+"""Integrations: connectors to outside platforms, sandbox simulators and the sync engine."""

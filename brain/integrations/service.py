@@ -1,0 +1,352 @@
+"""Integration logic behind the API: connect, test, update, delete, request syncs (never commits).
+
+A sandbox connection is active at once: its credentials are the simulator's token and its
+config names the simulated accounts. An API-key provider becomes active when the key is
+given (in the create call or later by PATCH); an OAuth provider stays `pending` until the
+callback completes the authorization started here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from brain.core.auth import AuthContext
+from brain.core.crypto import DecryptionError, Keyring
+from brain.core.errors import Conflict, ProblemError
+from brain.core.models import utcnow
+from brain.demo.verticals import get_profile
+from brain.integrations import oauth
+from brain.integrations.base import AuthMethod, Credentials
+from brain.integrations.loaders import job_auth
+from brain.integrations.models import (
+    Connection,
+    ConnectionStatus,
+    OAuthState,
+    SyncKind,
+    SyncLease,
+    SyncRun,
+    SyncStatus,
+    open_credentials,
+    seal_credentials,
+)
+from brain.integrations.registry import ProviderEntry, get_provider
+from brain.integrations.repository import (
+    ConnectionRepository,
+    StreamStateRepository,
+    SyncRunRepository,
+)
+from brain.integrations.sandbox.common import SandboxContext, default_sandbox_config
+from brain.settings import Settings
+
+DEFAULT_SCHEDULE_MINUTES = 24 * 60
+DELTA_DEFAULT_DAYS = 30
+MAX_SYNC_DAYS = 3 * 366
+
+
+@dataclass
+class ConnectStep:
+    """What the client must do next: nothing, send the user to `url`, or send a key."""
+
+    type: str  # "ready" | "oauth_redirect" | "api_key"
+    authorization_url: str | None = None
+    fields: tuple[str, ...] = ()
+
+
+def provider_or_422(provider: str) -> ProviderEntry:
+    entry = get_provider(provider)
+    if entry is None:
+        raise ProblemError(
+            422, f"Unknown provider {provider!r}.",
+            errors=[{"loc": ["body", "provider"], "message": "unknown provider"}],
+        )
+    return entry
+
+
+def binding_for(kind: str, subject: uuid.UUID) -> str:
+    """The hashed identity an OAuth flow is bound to: a user session or an API key."""
+    return hashlib.sha256(f"{kind}:{subject}".encode()).hexdigest()
+
+
+def session_binding(auth: AuthContext) -> str:
+    """Who started an OAuth flow: the user session (or API key); the callback must match."""
+    if auth.session_id is not None:
+        return binding_for("user", auth.session_id)
+    return binding_for("api_key", auth.subject_id)
+
+
+def callback_url(settings: Settings, provider: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/api/v1/integrations/{provider}/callback"
+
+
+def _sandbox_settings(config: dict[str, Any], today: date) -> dict[str, Any]:
+    requested = dict(config.get("sandbox") or {})
+    vertical = str(requested.get("vertical", "beauty"))
+    try:
+        get_profile(vertical)
+    except (KeyError, ValueError) as exc:
+        raise ProblemError(
+            422, f"Unknown sandbox vertical {vertical!r}.",
+            errors=[{"loc": ["body", "config", "sandbox", "vertical"], "message": "unknown"}],
+        ) from exc
+    merged = default_sandbox_config(vertical, today=today)
+    for key in ("days", "fault_rate", "rate_limit_every", "seed", "page_size_cap"):
+        if key in requested:
+            merged[key] = requested[key]
+    try:
+        days = int(merged["days"])
+        fault_rate = float(merged["fault_rate"])
+        int(merged["rate_limit_every"])
+        int(merged["seed"])
+        page_cap = int(merged.get("page_size_cap", 500))
+    except (TypeError, ValueError) as exc:
+        raise ProblemError(422, "Invalid sandbox settings.") from exc
+    if not 30 <= days <= 730 or not 0 <= fault_rate <= 0.5 or not 1 <= page_cap <= 10_000:
+        raise ProblemError(
+            422, "Sandbox days must be 30-730, fault_rate 0-0.5, page_size_cap 1-10000."
+        )
+    return merged
+
+
+async def create_connection(
+    session: AsyncSession,
+    auth: AuthContext,
+    *,
+    provider: str,
+    sandbox: bool,
+    config: dict[str, Any],
+    name: str | None,
+    credentials: dict[str, str] | None,
+    keyring: Keyring,
+    settings: Settings,
+) -> tuple[Connection, ConnectStep]:
+    """Create a connection and say what completes it (nothing for a sandbox)."""
+    entry = provider_or_422(provider)
+    spec = entry.connector.spec
+    repo = ConnectionRepository(session, auth)
+    now = utcnow()
+    connection = Connection(
+        id=uuid.uuid4(),
+        provider=spec.id,
+        name=(name or (f"{spec.name} (sandbox)" if sandbox else spec.name))[:200],
+        status=ConnectionStatus.pending.value,
+        sandbox=sandbox,
+        config={k: v for k, v in config.items() if k != "sandbox"},
+        granted_scopes=[],
+        disabled_streams=[],
+        schedule_minutes=DEFAULT_SCHEDULE_MINUTES,
+        created_by=auth.user_id,
+    )
+    if sandbox:
+        sandbox_config = _sandbox_settings(config, now.date())
+        context = SandboxContext.from_config(
+            auth.organization_id, connection.id, {"sandbox": sandbox_config}
+        )
+        defaults = entry.sandbox_config(context) if entry.sandbox_config else {}
+        connection.config = {**defaults, **connection.config, "sandbox": sandbox_config}
+        connection.backfill_start = context.simulation().start
+        seal_credentials(
+            keyring, connection,
+            Credentials(access_token=context.access_token, scopes=list(spec.scopes)),
+        )
+        connection.status = ConnectionStatus.active.value
+        connection.next_sync_at = now + timedelta(minutes=DEFAULT_SCHEDULE_MINUTES)
+        repo.add(connection)
+        await session.flush()
+        return connection, ConnectStep(type="ready")
+    connection.backfill_start = now.date() - timedelta(days=settings.integrations_backfill_days)
+    if spec.auth is AuthMethod.api_key:
+        repo.add(connection)
+        step = ConnectStep(type="api_key", fields=("api_key",))
+        if credentials:
+            set_api_key(connection, credentials, keyring)
+            step = ConnectStep(type="ready")
+        await session.flush()
+        return connection, step
+    client_raw = settings.integrations_oauth_clients.get(spec.id) or {}
+    if not client_raw.get("client_id") or not client_raw.get("client_secret"):
+        raise ProblemError(
+            422,
+            f"No OAuth app is configured for {spec.name} on this server; "
+            "connect it with \"sandbox\": true or configure BRAIN_INTEGRATIONS_OAUTH_CLIENTS.",
+        )
+    client = oauth.OAuthClient(client_raw["client_id"], client_raw["client_secret"])
+    redirect_uri = callback_url(settings, spec.id)
+    authorization = oauth.new_authorization(spec, client, redirect_uri=redirect_uri)
+    repo.add(connection)
+    await session.flush()
+    state = OAuthState(
+        organization_id=auth.organization_id,
+        connection_id=connection.id,
+        state_hash=oauth.hash_state(authorization.state),
+        session_binding=session_binding(auth),
+        code_verifier_encrypted=keyring.encrypt(
+            authorization.code_verifier, context=f"integrations.oauth:{connection.id}"
+        ),
+        redirect_uri=redirect_uri,
+        expires_at=now + oauth.STATE_TTL,
+        created_at=now,
+    )
+    session.add(state)
+    await session.flush()
+    return connection, ConnectStep(type="oauth_redirect", authorization_url=authorization.url)
+
+
+def set_api_key(connection: Connection, credentials: dict[str, str], keyring: Keyring) -> None:
+    """Store an API key / private-app token and make the connection active."""
+    key = credentials.get("api_key") or credentials.get("access_token")
+    if not key or not str(key).strip():
+        raise ProblemError(
+            422, "An API key is required.",
+            errors=[{"loc": ["body", "credentials", "api_key"], "message": "required"}],
+        )
+    seal_credentials(keyring, connection, Credentials(api_key=str(key).strip()))
+    connection.status = ConnectionStatus.active.value
+    connection.last_error = None
+
+
+async def complete_oauth(
+    session: AsyncSession,
+    *,
+    provider: str,
+    code: str | None,
+    state: str,
+    error: str | None,
+    binding: str,
+    keyring: Keyring,
+    settings: Settings,
+    transport: Any = None,
+) -> Connection:
+    """Finish an authorization: check state + session binding, exchange the code, store tokens.
+
+    Runs in system mode (the tenant is known only from the state)."""
+    from brain.integrations.repository import find_oauth_state
+
+    entry = provider_or_422(provider)
+    stored = await find_oauth_state(session, oauth.hash_state(state))
+    now = utcnow()
+    if stored is None or stored.expires_at < now:
+        raise ProblemError(400, "Unknown or expired authorization state; start again.",
+                           kind="invalid-token")
+    if stored.session_binding != binding:
+        raise ProblemError(400, "This authorization was started from another session.",
+                           kind="invalid-token")
+    connection = await session.get(Connection, stored.connection_id)
+    await session.delete(stored)
+    if connection is None or connection.provider != entry.id:
+        raise ProblemError(400, "The authorization does not match this provider.",
+                           kind="invalid-token")
+    if error or not code:
+        connection.last_error = f"authorization refused: {error or 'no code'}"[:1000]
+        await session.flush()
+        return connection
+    client_raw = settings.integrations_oauth_clients.get(entry.id) or {}
+    client = oauth.OAuthClient(client_raw.get("client_id", ""), client_raw.get("client_secret", ""))
+    verifier = keyring.decrypt(
+        stored.code_verifier_encrypted, context=f"integrations.oauth:{connection.id}"
+    )
+    credentials = await oauth.exchange_code(
+        entry.connector.spec, client, code=code, code_verifier=verifier,
+        redirect_uri=stored.redirect_uri, now=now, transport=transport,
+    )
+    seal_credentials(keyring, connection, credentials)
+    connection.status = ConnectionStatus.active.value
+    connection.last_error = None
+    connection.next_sync_at = now
+    await session.flush()
+    return connection
+
+
+def _validate_range(start: date, end: date) -> None:
+    if start > end:
+        raise ProblemError(422, "start_date must not be after end_date.",
+                           errors=[{"loc": ["body", "start_date"], "message": "after end_date"}])
+    if (end - start).days > MAX_SYNC_DAYS:
+        raise ProblemError(422, f"A sync covers at most {MAX_SYNC_DAYS} days.")
+
+
+async def request_sync(
+    session: AsyncSession,
+    auth: AuthContext,
+    connection: Connection,
+    *,
+    mode: SyncKind,
+    start_date: date | None,
+    end_date: date | None,
+    trigger: str = "manual",
+    today: date | None = None,
+) -> SyncRun:
+    """Queue a sync run (409 when one is already queued or running, or not connected)."""
+    if connection.status in (ConnectionStatus.pending.value, ConnectionStatus.revoked.value):
+        raise Conflict("The connection is not connected yet; finish connecting it first.")
+    runs = SyncRunRepository(session, auth)
+    active = await runs.active(connection.id)
+    if active is not None:
+        raise ProblemError(409, "A sync of this connection is already queued or running.",
+                           extra={"sync_id": str(active.id)})
+    today = today or utcnow().date()
+    end = end_date or today - timedelta(days=1)
+    if mode is SyncKind.backfill:
+        start = start_date or connection.backfill_start or end - timedelta(days=365)
+    else:
+        start = start_date or end - timedelta(days=DELTA_DEFAULT_DAYS)
+    _validate_range(start, end)
+    run = SyncRun(
+        connection_id=connection.id,
+        mode=mode.value,
+        status=SyncStatus.queued.value,
+        trigger=trigger,
+        start_date=start,
+        end_date=end,
+        rows_read=0,
+        rows_written=0,
+        streams={},
+        attempts=0,
+        requested_by=auth.user_id,
+    )
+    runs.add(run)
+    await session.flush()
+    return run
+
+
+async def revoke_connection(
+    session: AsyncSession,
+    auth: AuthContext,
+    connection: Connection,
+    *,
+    purge_data: bool,
+    now: datetime,
+    keyring: Keyring | None = None,
+    transport: Any = None,
+) -> None:
+    """Forget the credentials and mark the connection revoked; optionally purge the data it
+    brought in (the connector knows which warehouse objects are its own)."""
+    entry = get_provider(connection.provider)
+    if purge_data and entry is not None:
+        await entry.connector.purge(session, auth, dict(connection.config))
+    if entry is not None and not connection.sandbox and keyring is not None:
+        try:
+            credentials = open_credentials(keyring, connection)
+        except DecryptionError:  # unreadable (key gone): nothing to revoke, still disconnect
+            credentials = Credentials()
+        token = credentials.refresh_token or credentials.access_token
+        if token:
+            await oauth.revoke(entry.connector.spec, token, transport=transport)
+    connection.status = ConnectionStatus.revoked.value
+    connection.revoked_at = now
+    connection.credentials_encrypted = None
+    connection.token_expires_at = None
+    connection.schedule_minutes = None
+    connection.next_sync_at = None
+    auth = job_auth(connection.organization_id, connection.id)
+    for state in await StreamStateRepository(session, auth).for_connection(connection.id):
+        await session.delete(state)
+    lease = await session.get(SyncLease, connection.id)
+    if lease is not None and lease.organization_id == connection.organization_id:
+        await session.delete(lease)
+    await session.flush()

@@ -1,0 +1,109 @@
+"""Background jobs of the integrations domain: run a sync, and the per-connection schedule.
+
+`integrations.schedule_syncs` runs every minute from beat: every active connection whose
+`next_sync_at` has come (its own `schedule_minutes` apart) gets a delta sync queued, and sync
+runs whose worker died (status queued/running, lease missing or expired) are sent again —
+the engine resumes them from their last checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from brain.core.db import system_session
+from brain.core.jobs import CeleryDispatcher, Dispatcher, job
+from brain.core.models import utcnow
+from brain.core.runtime import Runtime
+from brain.integrations.engine import SyncEngine
+from brain.integrations.loaders import job_auth
+from brain.integrations.models import (
+    Connection,
+    ConnectionStatus,
+    SyncKind,
+    SyncLease,
+    SyncRun,
+    SyncStatus,
+)
+from brain.integrations.service import request_sync
+
+logger = logging.getLogger("brain.integrations.tasks")
+
+RUN_SYNC_JOB = "integrations.run_sync"
+SCHEDULE_JOB = "integrations.schedule_syncs"
+_SCHEDULE_BATCH = 200
+
+
+@job(RUN_SYNC_JOB)
+async def run_sync(runtime: Runtime, *, sync_run_id: str, organization_id: str) -> None:
+    """Run (or resume) one sync run."""
+    result = await SyncEngine(runtime).run(
+        sync_run_id=uuid.UUID(sync_run_id), organization_id=uuid.UUID(organization_id)
+    )
+    logger.info("sync %s finished with %s", sync_run_id, result.status)
+
+
+async def schedule_due_syncs(runtime: Runtime, dispatcher: Dispatcher | None = None) -> int:
+    """Queue delta syncs that are due and re-send orphaned runs; returns how many were sent."""
+    now = utcnow()
+    stale_before = now - timedelta(seconds=2 * runtime.settings.integrations_sync_lease_seconds)
+    to_send: list[tuple[uuid.UUID, uuid.UUID]] = []
+    async with system_session(runtime.session_factory) as session:
+        due = await session.scalars(
+            select(Connection)
+            .where(
+                Connection.status.in_(
+                    [ConnectionStatus.active.value, ConnectionStatus.error.value]
+                ),
+                Connection.schedule_minutes.is_not(None),
+                Connection.next_sync_at.is_not(None),
+                Connection.next_sync_at <= now,
+            )
+            .limit(_SCHEDULE_BATCH)
+        )
+        for connection in due.all():
+            assert connection.schedule_minutes is not None
+            connection.next_sync_at = now + timedelta(minutes=connection.schedule_minutes)
+            try:
+                async with session.begin_nested():
+                    run = await request_sync(
+                        session,
+                        job_auth(connection.organization_id, connection.id),
+                        connection,
+                        mode=SyncKind.delta,
+                        start_date=None,
+                        end_date=None,
+                        trigger="schedule",
+                    )
+            except Exception as exc:  # a sync already in flight: skip this round
+                logger.info("connection %s not scheduled: %s", connection.id, exc)
+                continue
+            to_send.append((run.id, connection.organization_id))
+        orphans = await session.execute(
+            select(SyncRun.id, SyncRun.organization_id)
+            .outerjoin(SyncLease, SyncLease.connection_id == SyncRun.connection_id)
+            .where(
+                SyncRun.status.in_([SyncStatus.queued.value, SyncStatus.running.value]),
+                SyncRun.updated_at < stale_before,
+                (SyncLease.connection_id.is_(None)) | (SyncLease.expires_at < now),
+            )
+            .limit(_SCHEDULE_BATCH)
+        )
+        to_send.extend((run_id, org) for run_id, org in orphans.all())
+    sender = dispatcher or CeleryDispatcher()
+    for run_id, org in to_send:
+        await sender.dispatch(
+            RUN_SYNC_JOB, {"sync_run_id": str(run_id), "organization_id": str(org)}
+        )
+    return len(to_send)
+
+
+@job(SCHEDULE_JOB)
+async def schedule_syncs(runtime: Runtime) -> None:
+    """Beat: queue the connections' scheduled delta syncs and resume orphaned runs."""
+    sent = await schedule_due_syncs(runtime)
+    if sent:
+        logger.info("sent %d sync run(s)", sent)

@@ -1,0 +1,184 @@
+"""OAuth 2.0 + PKCE connect flow, state bound to the session, encrypted tokens, refresh
+failure → needs_reauth with the admins notified."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from brain.app import create_app
+from brain.core.db import BYPASS_INFO_KEY
+from brain.core.jobs import InlineDispatcher
+from brain.core.models import utcnow
+from brain.core.runtime import Runtime
+from brain.integrations.base import Credentials
+from brain.integrations.engine import SyncEngine
+from brain.integrations.models import Connection, SyncRun, open_credentials, seal_credentials
+from brain.integrations.oauth import pkce_challenge
+from tests.factories import Tenant, make_member_session
+from tests.integrations.helpers import RecordingDispatcher, queue_sync
+
+CLIENTS = {"meta_ads": {"client_id": "meta-app", "client_secret": "meta-secret"}}
+
+
+@pytest.fixture
+def oauth_runtime(runtime: Runtime) -> Runtime:
+    settings = runtime.settings.model_copy(update={"integrations_oauth_clients": CLIENTS})
+    return Runtime(settings=settings, engine=runtime.engine,
+                   session_factory=runtime.session_factory, cache=runtime.cache,
+                   owns_engine=False)
+
+
+class TokenEndpoint:
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.status, self.body = status, body
+        self.forms: list[dict[str, list[str]]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.forms.append(parse_qs(request.content.decode()))
+        return httpx.Response(self.status, json=self.body)
+
+
+@pytest_asyncio.fixture
+async def oauth_app(oauth_runtime: Runtime) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    app = create_app(oauth_runtime.settings, runtime=oauth_runtime,
+                     dispatcher=InlineDispatcher(oauth_runtime))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver") as http:
+        yield http, app
+
+
+async def test_authorization_code_flow_with_pkce(
+    oauth_app: tuple[httpx.AsyncClient, Any], oauth_runtime: Runtime, tenant: Tenant,
+    session_factory: Any,
+) -> None:
+    http, app = oauth_app
+    admin = await make_member_session(session_factory, tenant.id, "admin")
+    started = await http.post(tenant.path("/connections"), headers=admin,
+                              json={"provider": "meta_ads",
+                                    "config": {"ad_account_ids": ["act_42"]}})
+    assert started.status_code == 201, started.text
+    body = started.json()
+    assert body["status"] == "pending"
+    url = urlsplit(body["next_step"]["authorization_url"])
+    assert f"{url.scheme}://{url.netloc}{url.path}" == "https://www.facebook.com/v21.0/dialog/oauth"
+    query = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert query["client_id"] == "meta-app"
+    assert query["response_type"] == "code"
+    assert query["scope"] == "ads_read"
+    assert query["code_challenge_method"] == "S256"
+    assert query["redirect_uri"].endswith("/api/v1/integrations/meta_ads/callback")
+    state = query["state"]
+
+    # Another user's session cannot complete it.
+    intruder = await make_member_session(session_factory, tenant.id, "admin")
+    wrong = await http.get("/api/v1/integrations/meta_ads/callback", headers=intruder,
+                           params={"state": state, "code": "abc"})
+    assert wrong.status_code == 400
+
+    token = TokenEndpoint(200, {"access_token": "EAAB-fresh", "token_type": "bearer",
+                                "expires_in": 5183944, "refresh_token": "r-1"})
+    app.state.integrations_oauth_transport = httpx.MockTransport(token)
+    done = await http.get("/api/v1/integrations/meta_ads/callback", headers=admin,
+                          params={"state": state, "code": "the-code"})
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "active"
+    [form] = token.forms
+    assert form["grant_type"] == ["authorization_code"]
+    assert form["code"] == ["the-code"]
+    assert pkce_challenge(form["code_verifier"][0]) == query["code_challenge"]
+
+    async with oauth_runtime.session_factory() as session:
+        session.info[BYPASS_INFO_KEY] = True
+        connection = await session.get(Connection, uuid.UUID(done.json()["connection_id"]))
+        assert connection is not None
+        assert connection.credentials_encrypted is not None
+        assert "EAAB-fresh" not in connection.credentials_encrypted
+        assert open_credentials(oauth_runtime.keys, connection).access_token == "EAAB-fresh"
+        # Bound to the row: the same ciphertext on another connection does not open.
+        other = Connection(id=uuid.uuid4(), organization_id=tenant.id, provider="meta_ads",
+                           name="x", credentials_encrypted=connection.credentials_encrypted)
+        with pytest.raises(Exception, match="cannot decrypt"):
+            open_credentials(oauth_runtime.keys, other)
+
+    replay = await http.get("/api/v1/integrations/meta_ads/callback", headers=admin,
+                            params={"state": state, "code": "the-code"})
+    assert replay.status_code == 400  # single use
+
+
+async def test_refresh_failure_marks_needs_reauth_and_notifies(
+    oauth_runtime: Runtime, tenant: Tenant, session_factory: Any
+) -> None:
+    await make_member_session(session_factory, tenant.id, "admin")
+    async with oauth_runtime.session_factory() as session:
+        session.info[BYPASS_INFO_KEY] = True
+        connection = Connection(id=uuid.uuid4(), organization_id=tenant.id,
+                                provider="meta_ads", name="Meta", status="active",
+                                sandbox=False, config={"ad_account_ids": ["act_42"]},
+                                granted_scopes=[], disabled_streams=[])
+        seal_credentials(oauth_runtime.keys, connection, Credentials(
+            access_token="old", refresh_token="r-1", expires_at=utcnow() - timedelta(hours=1)))
+        session.add(connection)
+        await session.commit()
+    run = await queue_sync(oauth_runtime, connection)
+    refused = TokenEndpoint(400, {"error": "invalid_grant",
+                                  "error_description": "Token has been revoked."})
+    recorder = RecordingDispatcher()
+    result = await SyncEngine(oauth_runtime, dispatcher=recorder,
+                              oauth_transport=httpx.MockTransport(refused)).run(
+        sync_run_id=run.id, organization_id=tenant.id)
+    assert result.status == "failed"
+    assert refused.forms[0]["grant_type"] == ["refresh_token"]
+    async with oauth_runtime.session_factory() as session:
+        session.info[BYPASS_INFO_KEY] = True
+        stored = await session.get(Connection, connection.id, populate_existing=True)
+        assert stored is not None
+        assert stored.status == "needs_reauth"
+        failed = await session.get(SyncRun, run.id, populate_existing=True)
+        assert failed is not None
+        assert failed.error_kind == "expired_token"
+        from brain.webhooks.models import WebhookEvent
+
+        types = set((await session.scalars(select(WebhookEvent.event_type).where(
+            WebhookEvent.organization_id == tenant.id))).all())
+        assert {"connection.needs_reauth", "sync.failed"} <= types
+    emails = [kwargs for name, kwargs in recorder.sent if name == "email.send"]
+    assert emails
+    assert emails[0]["template"] == "notification"
+
+
+async def test_delete_revokes_the_token_at_the_provider(
+    oauth_app: tuple[httpx.AsyncClient, Any], oauth_runtime: Runtime, tenant: Tenant
+) -> None:
+    http, app = oauth_app
+    async with oauth_runtime.session_factory() as session:
+        session.info[BYPASS_INFO_KEY] = True
+        connection = Connection(id=uuid.uuid4(), organization_id=tenant.id,
+                                provider="google_ads", name="Google", status="active",
+                                sandbox=False, config={"customer_ids": ["1234567890"]},
+                                granted_scopes=[], disabled_streams=[])
+        seal_credentials(oauth_runtime.keys, connection,
+                         Credentials(access_token="ya29.a", refresh_token="1//refresh"))
+        session.add(connection)
+        await session.commit()
+    revoked: list[httpx.Request] = []
+
+    def provider(request: httpx.Request) -> httpx.Response:
+        revoked.append(request)
+        return httpx.Response(200)
+
+    app.state.integrations_oauth_transport = httpx.MockTransport(provider)
+    response = await http.delete(tenant.path(f"/connections/{connection.id}"),
+                                 headers=tenant.admin)
+    assert response.status_code == 204
+    [request] = revoked
+    assert str(request.url) == "https://oauth2.googleapis.com/revoke"
+    assert parse_qs(request.content.decode()) == {"token": ["1//refresh"]}
