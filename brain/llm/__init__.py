@@ -1,0 +1,2 @@
+"""The LLM kit: a gateway (cache, budgets, usage, batching, embeddings de-duplication) over
+OpenAI-compatible, Anthropic and offline deterministic providers."""
