@@ -1,0 +1,250 @@
+/**
+ * The logged-in frame: header (organization switcher, language, theme, user menu), the
+ * navigation (only what the member may use), the verify-email banner, and the page.
+ */
+import { Alert, AppShell, Burger, Button, Group, Menu, NavLink, ScrollArea, Select, Stack, Text, UnstyledButton } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useMutation, useQueryClient, QueryErrorResetBoundary } from '@tanstack/react-query';
+import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
+
+import { api, unwrap } from '../api/client';
+import { ME_KEY, useSession } from '../auth/session';
+import type { Permission } from '../auth/permissions';
+import { ErrorBoundary } from '../components/ErrorBoundary';
+import { useT, type MessageKey } from '../i18n';
+import { notifyError, notifySuccess } from '../lib/notify';
+import { ColorSchemeToggle, LanguageSelect } from './Controls';
+import { useRouteFocus } from './RouteFocus';
+
+interface NavItem {
+  to: string;
+  label: MessageKey;
+  permission?: Permission;
+}
+
+const NAV: { label: MessageKey; items: NavItem[] }[] = [
+  {
+    label: 'nav.data',
+    items: [
+      { to: '/', label: 'nav.overview', permission: 'data:read' },
+      { to: '/import', label: 'nav.import', permission: 'imports:write' },
+    ],
+  },
+  {
+    label: 'nav.brain',
+    items: [
+      { to: '/face', label: 'nav.face', permission: 'data:read' },
+      { to: '/brain/memory', label: 'nav.memory', permission: 'data:read' },
+      { to: '/brain/oracle', label: 'nav.oracle', permission: 'data:read' },
+      { to: '/brain/curiosity', label: 'nav.curiosity', permission: 'data:read' },
+      { to: '/brain/runs', label: 'nav.runs', permission: 'data:read' },
+    ],
+  },
+  {
+    label: 'nav.organization',
+    items: [
+      { to: '/settings/organization', label: 'nav.orgSettings', permission: 'organization:manage' },
+      { to: '/settings/members', label: 'nav.members', permission: 'members:read' },
+      { to: '/settings/roles', label: 'nav.roles', permission: 'roles:manage' },
+      { to: '/settings/api-keys', label: 'nav.apiKeys', permission: 'api_keys:manage' },
+      { to: '/settings/audit', label: 'nav.audit', permission: 'audit:read' },
+    ],
+  },
+  {
+    label: 'nav.account',
+    items: [
+      { to: '/settings/profile', label: 'nav.profile' },
+      { to: '/settings/security', label: 'nav.security' },
+      { to: '/settings/sessions', label: 'nav.sessions' },
+    ],
+  },
+];
+
+function OrgSwitcher() {
+  const t = useT();
+  const { me, orgId } = useSession();
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const switchOrg = useMutation({
+    mutationFn: (organization_id: string) =>
+      unwrap(api.POST('/api/v1/auth/switch-organization', { body: { organization_id } })),
+    onSuccess: async (next) => {
+      client.setQueryData(ME_KEY, next);
+      // Everything cached belongs to the previous organization.
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_KEY[0] });
+      const name = next.memberships.find((m) => m.organization_id === next.current_organization_id)?.organization_name;
+      notifySuccess(t('shell.switched', { name: name ?? '' }));
+      navigate('/');
+    },
+    onError: (error) => notifyError(error, t('app.errorTitle')),
+  });
+  if (!me) return null;
+  if (me.memberships.length < 2) {
+    return (
+      <Text fw={600} size="sm" truncate maw={200}>
+        {me.memberships[0]?.organization_name}
+      </Text>
+    );
+  }
+  return (
+    <Select
+      aria-label={t('shell.org')}
+      data={me.memberships.map((m) => ({ value: m.organization_id, label: m.organization_name }))}
+      value={orgId ?? null}
+      onChange={(value) => value && value !== orgId && switchOrg.mutate(value)}
+      allowDeselect={false}
+      disabled={switchOrg.isPending}
+      w={{ base: 150, sm: 220 }}
+      size="sm"
+    />
+  );
+}
+
+function UserMenu() {
+  const t = useT();
+  const { me } = useSession();
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const logout = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/v1/auth/logout')),
+    onSettled: () => {
+      client.clear();
+      client.setQueryData(ME_KEY, null);
+      navigate('/login');
+    },
+  });
+  if (!me) return null;
+  return (
+    <Menu position="bottom-end" withinPortal>
+      <Menu.Target>
+        {/* The name is the visible label (the accessible name starts with it, as it must). */}
+        <UnstyledButton aria-label={`${me.user.name}, ${t('shell.userMenu')}`} px="xs" py={4}>
+          <Group gap={4} wrap="nowrap">
+            <Text size="sm" fw={600} truncate maw={{ base: 96, sm: 180 }}>
+              {me.user.name}
+            </Text>
+            <Text component="span" size="xs" aria-hidden="true">
+              ▾
+            </Text>
+          </Group>
+        </UnstyledButton>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>{me.user.email}</Menu.Label>
+        <Menu.Item component={Link} to="/settings/profile">
+          {t('nav.profile')}
+        </Menu.Item>
+        <Menu.Item component={Link} to="/settings/security">
+          {t('nav.security')}
+        </Menu.Item>
+        <Menu.Divider />
+        <Menu.Item color="red" onClick={() => logout.mutate()}>
+          {t('shell.logout')}
+        </Menu.Item>
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
+
+function VerifyBanner() {
+  const t = useT();
+  const resend = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/v1/auth/verify/resend')),
+    onSuccess: () => notifySuccess(t('shell.resent')),
+    onError: (error) => notifyError(error, t('app.errorTitle')),
+  });
+  return (
+    <Alert color="yellow" variant="light" mb="md" role="status">
+      <Group justify="space-between" gap="xs">
+        <Text size="sm">{t('shell.verifyBanner')}</Text>
+        <Button size="xs" variant="default" loading={resend.isPending} onClick={() => resend.mutate()}>
+          {t('shell.resend')}
+        </Button>
+      </Group>
+    </Alert>
+  );
+}
+
+export function Shell() {
+  const t = useT();
+  const [opened, { toggle, close }] = useDisclosure();
+  const { me, can } = useSession();
+  const location = useLocation();
+  useRouteFocus();
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        {t('app.skip')}
+      </a>
+      <AppShell
+        header={{ height: 60 }}
+        navbar={{ width: 240, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+        padding="md"
+      >
+        <AppShell.Header>
+          <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+            <Group gap="sm" wrap="nowrap">
+              <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('nav.openMenu')} aria-expanded={opened} />
+              <Text component={Link} to="/" fw={800} size="lg" visibleFrom="xs" style={{ textDecoration: 'none', color: 'inherit' }}>
+                {t('app.name')}
+              </Text>
+              <OrgSwitcher />
+            </Group>
+            <Group gap="xs" wrap="nowrap">
+              <Group gap="xs" visibleFrom="sm">
+                <LanguageSelect />
+              </Group>
+              <ColorSchemeToggle />
+              <UserMenu />
+            </Group>
+          </Group>
+        </AppShell.Header>
+        <AppShell.Navbar p="sm" component="nav" aria-label={t('nav.main')}>
+          <ScrollArea>
+            <Stack gap="md">
+              {NAV.map((group) => {
+                const items = group.items.filter((item) => !item.permission || can(item.permission));
+                if (items.length === 0) return null;
+                return (
+                  <div key={group.label}>
+                    <Text size="xs" fw={700} tt="uppercase" c="dimmed" px="sm" mb={4} component="h2">
+                      {t(group.label)}
+                    </Text>
+                    {items.map((item) => {
+                      const active = item.to === '/' ? location.pathname === '/' : location.pathname.startsWith(item.to);
+                      return (
+                        <NavLink
+                          key={item.to}
+                          component={Link}
+                          to={item.to}
+                          label={t(item.label)}
+                          active={active}
+                          variant="filled"
+                          aria-current={active ? 'page' : undefined}
+                          onClick={close}
+                        />
+                      );
+                    })}
+                  </div>
+                );
+              })}
+              <Group hiddenFrom="sm" px="sm">
+                <LanguageSelect />
+              </Group>
+            </Stack>
+          </ScrollArea>
+        </AppShell.Navbar>
+        <AppShell.Main id="main" tabIndex={-1}>
+          {me && !me.user.email_verified && <VerifyBanner />}
+          <QueryErrorResetBoundary>
+            {({ reset }) => (
+              <ErrorBoundary key={location.pathname} onReset={reset}>
+                <Outlet />
+              </ErrorBoundary>
+            )}
+          </QueryErrorResetBoundary>
+        </AppShell.Main>
+      </AppShell>
+    </>
+  );
+}

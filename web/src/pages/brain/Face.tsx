@@ -1,0 +1,133 @@
+/**
+ * FACE, the dashboard: for the chosen persona and period, the KPI bar, what changed, the
+ * three actions to take, the module cards, charts, winners/losers, alerts and freshness —
+ * and the button that runs the brain with live progress.
+ */
+import { Button, Group, SegmentedControl, SimpleGrid, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Link } from 'react-router-dom';
+
+import { useSession } from '../../auth/session';
+import { EmptyState, PageHeader, PageSkeleton } from '../../components/common';
+import { PERIODS, PERSONAS, useFace, type Period, type Persona } from './api';
+import { ActionCard, useDecide } from './components/Actions';
+import { Panel, QueryError } from './components/Panel';
+import { RunBrainButton } from './components/RunBrain';
+import { DailyCharts, FatigueChart } from './face/charts';
+import { useFaceParams } from './face/params';
+import { Alerts, KpiBar, Leaderboard, ModuleCards } from './face/parts';
+import { useBrainT, useFormats, type BrainKey } from './i18n';
+
+function Controls({ persona, period, setPersona, setPeriod }: { persona: Persona; period: Period; setPersona: (p: Persona) => void; setPeriod: (p: Period) => void }) {
+  const t = useBrainT();
+  return (
+    <Group gap="sm" wrap="wrap">
+      <div role="group" aria-labelledby="face-persona-label">
+        <VisuallyHidden id="face-persona-label">{t('face.persona')}</VisuallyHidden>
+        <SegmentedControl
+          value={persona}
+          onChange={(value) => setPersona(value as Persona)}
+          data={PERSONAS.map((p) => ({ value: p, label: t(`face.persona.${p}` as BrainKey) }))}
+        />
+      </div>
+      <div role="group" aria-labelledby="face-period-label">
+        <VisuallyHidden id="face-period-label">{t('face.period')}</VisuallyHidden>
+        <SegmentedControl
+          value={period}
+          onChange={(value) => setPeriod(value as Period)}
+          data={PERIODS.map((p) => ({ value: p, label: t(`face.period.${p}` as BrainKey) }))}
+        />
+      </div>
+    </Group>
+  );
+}
+
+export default function Face() {
+  const t = useBrainT();
+  const f = useFormats();
+  const { can } = useSession();
+  const { persona, period, setPersona, setPeriod } = useFaceParams();
+  const face = useFace(persona, period);
+  const decide = useDecide();
+  const summary = face.data;
+  return (
+    <Stack>
+      <PageHeader title={t('face.title')} subtitle={t('face.subtitle')} actions={<Controls persona={persona} period={period} setPersona={setPersona} setPeriod={setPeriod} />} />
+      {face.isLoading && <PageSkeleton rows={4} />}
+      {face.error && <QueryError error={face.error} onRetry={() => void face.refetch()} />}
+      {summary?.state === 'empty' && (
+        <EmptyState title={t('face.emptyTitle')}>
+          <Stack align="center" gap="sm">
+            <span>{summary.explanation ?? t('face.emptyBody')}</span>
+            <Group justify="center" align="flex-start">
+              <RunBrainButton />
+              {can('imports:write') && (
+                <Button component={Link} to="/import" variant="default">
+                  {t('face.importCsv')}
+                </Button>
+              )}
+            </Group>
+          </Stack>
+        </EmptyState>
+      )}
+      {summary?.state === 'ready' && (
+        <>
+          <Group justify="space-between" align="flex-start" wrap="wrap">
+            <Text size="sm" c="dimmed">
+              {summary.data_as_of ? t('face.freshness', { date: f.day(summary.data_as_of) }) : t('face.freshnessUnknown')}
+            </Text>
+            <RunBrainButton />
+          </Group>
+          <KpiBar kpis={summary.kpis} />
+          <Panel title={t('face.narrative')}>
+            <Stack gap="xs" data-testid="face-narrative">
+              {summary.narrative_sentences.map((sentence) => (
+                <Text key={sentence}>{sentence}</Text>
+              ))}
+            </Stack>
+          </Panel>
+          <Panel
+            title={t('face.topActions')}
+            actions={
+              <Button component={Link} to="/brain/curiosity" variant="subtle" size="xs">
+                {t('face.seeAllActions')}
+              </Button>
+            }
+          >
+            {summary.actions.length === 0 ? (
+              <Text size="sm">{t('face.noActions')}</Text>
+            ) : (
+              <SimpleGrid cols={{ base: 1, lg: 3 }}>
+                {summary.actions.slice(0, 3).map((action) => (
+                  <ActionCard key={action.id} action={action} decide={decide} />
+                ))}
+              </SimpleGrid>
+            )}
+          </Panel>
+          <ModuleCards summary={summary} />
+          <DailyCharts period={period} />
+          <SimpleGrid cols={{ base: 1, lg: 2 }}>
+            <FatigueChart />
+            <Panel title={t('face.alerts')}>
+              <Alerts alerts={summary.alerts} />
+            </Panel>
+          </SimpleGrid>
+          <Panel title={t('face.leaderboard')}>
+            <Leaderboard summary={summary} />
+          </Panel>
+          {summary.notes.length > 0 && (
+            <section aria-labelledby="face-notes">
+              <Title order={2} size="h5" id="face-notes">
+                {t('face.notes')}
+              </Title>
+              {summary.notes.map((note) => (
+                <Text size="sm" c="dimmed" key={note}>
+                  {note}
+                </Text>
+              ))}
+            </section>
+          )}
+        </>
+      )}
+    </Stack>
+  );
+}

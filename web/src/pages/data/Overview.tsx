@@ -1,0 +1,132 @@
+/**
+ * The data overview (home until the FACE dashboard lands): spend and revenue over time by
+ * channel, from the warehouse's daily metrics, for the last 7/30/90 days of data.
+ */
+import { AreaChart } from '@mantine/charts';
+import '@mantine/charts/styles.css';
+import { Button, Paper, SegmentedControl, SimpleGrid, Stack, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router-dom';
+
+import { api, unwrap } from '../../api/client';
+import { useOrgId, useSession } from '../../auth/session';
+import { EmptyState, PageHeader, PageSkeleton, Section } from '../../components/common';
+import { ProblemAlert } from '../../components/ProblemAlert';
+import { useI18n } from '../../i18n';
+import { addDays, buildOverview, type MetricRow } from './metrics';
+
+const MAX_PAGES = 30;
+const PAGE = 200;
+const GRAINS = ['channel', 'campaign', 'creative'] as const;
+const COLORS = ['blue.6', 'teal.6', 'grape.6', 'orange.6', 'red.6', 'cyan.6', 'lime.7', 'pink.6', 'indigo.6', 'yellow.7'];
+
+async function loadOverview(orgId: string, days: number) {
+  const path = { org_id: orgId };
+  // The latest day with data anchors the period, and the coarsest grain that has rows is used.
+  let grain: (typeof GRAINS)[number] | null = null;
+  let latest: string | null = null;
+  for (const candidate of GRAINS) {
+    const page = await unwrap(api.GET('/api/v1/organizations/{org_id}/metrics/daily', { params: { path, query: { grain: candidate, sort: '-date', limit: 1 } } }));
+    const first = page.data[0];
+    if (first) {
+      grain = candidate;
+      latest = first.date;
+      break;
+    }
+  }
+  if (!grain || !latest) return null;
+  const from = addDays(latest, -(days - 1));
+  const rows: MetricRow[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await unwrap(
+      api.GET('/api/v1/organizations/{org_id}/metrics/daily', {
+        params: { path, query: { grain, date_from: from, date_to: latest, limit: PAGE, cursor, sort: 'date' } },
+      }),
+    );
+    rows.push(...page.data);
+    cursor = page.has_more ? (page.next_cursor ?? undefined) : undefined;
+    pages += 1;
+  } while (cursor && pages < MAX_PAGES);
+  const channels = await unwrap(api.GET('/api/v1/organizations/{org_id}/channels', { params: { path, query: { limit: 200 } } }));
+  const names = Object.fromEntries(channels.data.map((channel) => [channel.id, channel.name]));
+  return { overview: buildOverview(rows, names, from, latest), truncated: Boolean(cursor), rows: rows.length };
+}
+
+function Kpi({ label, value }: { label: string; value: string }) {
+  return (
+    <Paper withBorder p="md" radius="md">
+      <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
+        {label}
+      </Text>
+      <Text size="xl" fw={700} mt={4}>
+        {value}
+      </Text>
+    </Paper>
+  );
+}
+
+export default function Overview() {
+  const { t, locale } = useI18n();
+  const orgId = useOrgId();
+  const { can } = useSession();
+  const [days, setDays] = useState('30');
+  const data = useQuery({ queryKey: ['overview', orgId, days], queryFn: () => loadOverview(orgId, Number(days)), staleTime: 60_000 });
+  const money = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  const overview = data.data?.overview;
+  const series = (overview?.channels ?? []).map((name, index) => ({ name, color: COLORS[index % COLORS.length] ?? 'blue.6' }));
+  return (
+    <Stack>
+      <PageHeader
+        title={t('overview.title')}
+        subtitle={t('overview.subtitle')}
+        actions={
+          <SegmentedControl
+            aria-label={t('overview.period')}
+            value={days}
+            onChange={setDays}
+            data={['7', '30', '90'].map((n) => ({ value: n, label: t('overview.days', { n }) }))}
+          />
+        }
+      />
+      {data.isLoading && <PageSkeleton rows={3} />}
+      <ProblemAlert error={data.error} />
+      {data.isSuccess && !overview && (
+        <EmptyState title={t('overview.emptyTitle')}>
+          <Stack align="center" gap="sm">
+            <span>{t('overview.emptyBody')}</span>
+            {can('imports:write') && (
+              <Button component={Link} to="/import">
+                {t('overview.emptyAction')}
+              </Button>
+            )}
+          </Stack>
+        </EmptyState>
+      )}
+      {overview && (
+        <>
+          <SimpleGrid cols={{ base: 2, md: 4 }}>
+            <Kpi label={t('overview.spend')} value={money.format(overview.totals.spend)} />
+            <Kpi label={t('overview.revenue')} value={money.format(overview.totals.revenue)} />
+            <Kpi label={t('overview.roas')} value={overview.totals.roas === null ? '—' : `${overview.totals.roas.toFixed(2)}×`} />
+            <Kpi label={t('overview.conversions')} value={number.format(overview.totals.conversions)} />
+          </SimpleGrid>
+          <Section title={t('overview.spendByChannel')}>
+            <AreaChart h={280} data={overview.spend} dataKey="date" series={series} type="stacked" withLegend curveType="monotone" withDots={false} valueFormatter={(v) => money.format(v)} />
+          </Section>
+          <Section title={t('overview.revenueByChannel')}>
+            <AreaChart h={280} data={overview.revenue} dataKey="date" series={series} type="stacked" withLegend curveType="monotone" withDots={false} valueFormatter={(v) => money.format(v)} />
+          </Section>
+          {data.data?.truncated && (
+            <Text size="sm" c="dimmed">
+              {t('overview.truncated', { n: data.data.rows })}
+            </Text>
+          )}
+        </>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,105 @@
+/**
+ * The route table. Pages are lazy chunks (the initial bundle is the shell only); guards keep
+ * logged-out visitors on the auth pages and hide pages the member's role cannot use.
+ */
+import { lazy, Suspense, type ComponentType, type LazyExoticComponent, type ReactNode } from 'react';
+import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
+
+import { PageSkeleton } from './components/common';
+import { useSession } from './auth/session';
+import type { Permission } from './auth/permissions';
+import { AuthLayout } from './layout/AuthLayout';
+import { Shell } from './layout/Shell';
+import { NoPermission, NotFound } from './layout/Status';
+
+const page = (load: () => Promise<{ default: ComponentType }>): LazyExoticComponent<ComponentType> => lazy(load);
+
+const Login = page(() => import('./pages/auth/Login'));
+const Signup = page(() => import('./pages/auth/Signup'));
+const Verify = page(() => import('./pages/auth/Verify'));
+const ForgotPassword = page(() => import('./pages/auth/ForgotPassword'));
+const ResetPassword = page(() => import('./pages/auth/ResetPassword'));
+const AcceptInvite = page(() => import('./pages/auth/AcceptInvite'));
+const Overview = page(() => import('./pages/data/Overview'));
+const Import = page(() => import('./pages/data/Import'));
+const Profile = page(() => import('./pages/account/Profile'));
+const Security = page(() => import('./pages/account/Security'));
+const Sessions = page(() => import('./pages/account/Sessions'));
+const OrgSettings = page(() => import('./pages/org/OrgSettings'));
+const Members = page(() => import('./pages/org/Members'));
+const Roles = page(() => import('./pages/org/Roles'));
+const ApiKeys = page(() => import('./pages/org/ApiKeys'));
+const Audit = page(() => import('./pages/org/Audit'));
+const Face = page(() => import('./pages/brain/Face'));
+const Memory = page(() => import('./pages/brain/Memory'));
+const Oracle = page(() => import('./pages/brain/Oracle'));
+const Curiosity = page(() => import('./pages/brain/Curiosity'));
+const BrainRuns = page(() => import('./pages/brain/Runs'));
+
+function Lazy({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<PageSkeleton />}>{children}</Suspense>;
+}
+
+/** Logged-in pages: to the login page (coming back here after) when logged out. */
+function RequireAuth({ children }: { children: ReactNode }) {
+  const { me, isLoading } = useSession();
+  const location = useLocation();
+  if (isLoading) return <PageSkeleton />;
+  if (!me) {
+    const next = location.pathname + location.search;
+    return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
+  }
+  return <>{children}</>;
+}
+
+function Guard({ permission, children }: { permission?: Permission; children: ReactNode }) {
+  const { can } = useSession();
+  if (permission && !can(permission)) return <NoPermission />;
+  return <Lazy>{children}</Lazy>;
+}
+
+/** Auth pages that make no sense when logged in (login, sign up) go to the app instead. */
+function GuestOnly({ children }: { children: ReactNode }) {
+  const { me, isLoading } = useSession();
+  const location = useLocation();
+  if (isLoading) return <PageSkeleton rows={2} />;
+  if (me) {
+    const next = new URLSearchParams(location.search).get('next');
+    return <Navigate to={next && next.startsWith('/') && !next.startsWith('//') ? next : '/'} replace />;
+  }
+  return <Lazy>{children}</Lazy>;
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route element={<AuthLayout />}>
+        <Route path="/login" element={<GuestOnly><Login /></GuestOnly>} />
+        <Route path="/signup" element={<GuestOnly><Signup /></GuestOnly>} />
+        <Route path="/forgot-password" element={<GuestOnly><ForgotPassword /></GuestOnly>} />
+        <Route path="/reset-password" element={<Lazy><ResetPassword /></Lazy>} />
+        <Route path="/verify" element={<Lazy><Verify /></Lazy>} />
+        <Route path="/invite" element={<Lazy><AcceptInvite /></Lazy>} />
+      </Route>
+      <Route element={<RequireAuth><Shell /></RequireAuth>}>
+        <Route index element={<Guard permission="data:read"><Overview /></Guard>} />
+        <Route path="/import" element={<Guard permission="imports:write"><Import /></Guard>} />
+        <Route path="/face" element={<Guard permission="data:read"><Face /></Guard>} />
+        <Route path="/brain/memory" element={<Guard permission="data:read"><Memory /></Guard>} />
+        <Route path="/brain/oracle" element={<Guard permission="data:read"><Oracle /></Guard>} />
+        <Route path="/brain/curiosity" element={<Guard permission="data:read"><Curiosity /></Guard>} />
+        <Route path="/brain/runs" element={<Guard permission="data:read"><BrainRuns /></Guard>} />
+        <Route path="/settings/profile" element={<Guard><Profile /></Guard>} />
+        <Route path="/settings/security" element={<Guard><Security /></Guard>} />
+        <Route path="/settings/sessions" element={<Guard><Sessions /></Guard>} />
+        <Route path="/settings/organization" element={<Guard permission="organization:manage"><OrgSettings /></Guard>} />
+        <Route path="/settings/members" element={<Guard permission="members:read"><Members /></Guard>} />
+        <Route path="/settings/roles" element={<Guard permission="roles:manage"><Roles /></Guard>} />
+        <Route path="/settings/api-keys" element={<Guard permission="api_keys:manage"><ApiKeys /></Guard>} />
+        <Route path="/settings/audit" element={<Guard permission="audit:read"><Audit /></Guard>} />
+        <Route path="/settings" element={<Navigate to="/settings/profile" replace />} />
+        <Route path="*" element={<NotFound />} />
+      </Route>
+    </Routes>
+  );
+}
