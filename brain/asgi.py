@@ -3,4 +3,4 @@
 from brain.app import create_app
 from brain.settings import get_settings
 
-app = create_app(get_settings())
+app = create_app(get_settings(), serving=True)

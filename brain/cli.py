@@ -13,7 +13,11 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
+from brain.billing.cli import register as register_billing_commands
+from brain.brain_modules.cli import register as register_run_command
+from brain.brain_modules.evaluation.cli import register as register_eval_command
 from brain.cli_ops import CLIError
+from brain.integrations.cli import register as register_integrations_commands
 from brain.settings import InsecureSettingsError, Settings, get_settings
 
 T = TypeVar("T")
@@ -29,6 +33,10 @@ orgs_app = typer.Typer(help="Manage organizations.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(keys_app, name="api-keys")
+register_billing_commands(app, orgs_app)  # orgs set-plan|override, operators add
+register_eval_command(app)  # brain eval
+register_run_command(app)  # brain run
+register_integrations_commands(app)  # brain integrations sandbox
 
 err = Console(stderr=True)
 out = Console(soft_wrap=True)
@@ -102,7 +110,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         return
     from brain.app import create_app
 
-    application = create_app(settings, start_worker=True)
+    application = create_app(settings, start_worker=True, serving=True)
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 

@@ -1,8 +1,23 @@
 """Imports every model module so `metadata` knows all tables (Alembic, tests)."""
 
 from brain.audit.models import AuditEvent
+from brain.billing.models import (
+    BillingAccount,
+    BillingInvoice,
+    BillingNotification,
+    PlanOverride,
+    QuotaUsage,
+    StripeEvent,
+)
+from brain.brain_modules.runs.models import (
+    BrainAction,
+    BrainActionFeedback,
+    BrainModuleOutput,
+    BrainRun,
+)
 from brain.core.idempotency import IdempotencyRecord
 from brain.core.models import Base
+from brain.finops.models import UsageDaily
 from brain.identity.models import (
     ApiKey,
     ExternalIdentity,
@@ -12,6 +27,15 @@ from brain.identity.models import (
     User,
     UserSession,
 )
+from brain.integrations.inbound_models import InboundWebhookEvent, InboundWebhookSecret
+from brain.integrations.models import (
+    Connection,
+    ConnectionStreamState,
+    OAuthState,
+    SyncLease,
+    SyncRun,
+)
+from brain.mlops.models import MlEvaluationRun, MlModel, MlModelAlias, MlModelVersion
 from brain.organizations.models import (
     CustomRole,
     Invite,
@@ -30,6 +54,13 @@ from brain.warehouse.models import (
     ImportJob,
     Order,
 )
+from brain.webhooks.models import (
+    WebhookDeadLetter,
+    WebhookDelivery,
+    WebhookDeliveryAttempt,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 metadata = Base.metadata
 
@@ -37,8 +68,17 @@ __all__ = [
     "AdSet",
     "ApiKey",
     "AuditEvent",
+    "BillingAccount",
+    "BillingInvoice",
+    "BillingNotification",
+    "BrainAction",
+    "BrainActionFeedback",
+    "BrainModuleOutput",
+    "BrainRun",
     "Campaign",
     "Channel",
+    "Connection",
+    "ConnectionStreamState",
     "Creative",
     "CustomRole",
     "Customer",
@@ -46,16 +86,34 @@ __all__ = [
     "ExternalIdentity",
     "IdempotencyRecord",
     "ImportJob",
+    "InboundWebhookEvent",
+    "InboundWebhookSecret",
     "Invite",
     "Membership",
+    "MlEvaluationRun",
+    "MlModel",
+    "MlModelAlias",
+    "MlModelVersion",
+    "OAuthState",
     "OneTimeToken",
     "Order",
     "Organization",
+    "PlanOverride",
+    "QuotaUsage",
     "RecoveryCode",
     "ResourceGrant",
     "SsoConnection",
+    "StripeEvent",
+    "SyncLease",
+    "SyncRun",
     "TotpFactor",
+    "UsageDaily",
     "User",
     "UserSession",
+    "WebhookDeadLetter",
+    "WebhookDelivery",
+    "WebhookDeliveryAttempt",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "metadata",
 ]

@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     # Request bodies: JSON routes vs. file uploads (CSV import).
     max_json_body_bytes: Annotated[int, Field(ge=1024)] = 16 * 1024 * 1024
     max_upload_bytes: Annotated[int, Field(ge=1024)] = 2 * 1024 * 1024 * 1024
-    # Requests per minute per credential (0 disables the limiter).
+    # Requests per minute per credential (0 disables every limiter, plan limits included).
     rate_limit_per_minute: Annotated[int, Field(ge=0)] = 6000
     idempotency_ttl_hours: Annotated[int, Field(ge=1, le=24 * 30)] = 24
     api_key_cache_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
@@ -83,6 +83,55 @@ class Settings(BaseSettings):
     social_github_authorize_url: str = "https://github.com/login/oauth/authorize"
     social_github_token_url: str = "https://github.com/login/oauth/access_token"  # noqa: S105
     social_github_api_url: str = "https://api.github.com"
+    # Outbound webhooks: per-attempt timeout, how long a rotated secret keeps signing too,
+    # and the batch the dispatcher claims per run.
+    webhook_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
+    webhook_secret_overlap_hours: Annotated[int, Field(ge=0, le=24 * 7)] = 24
+    webhook_dispatch_batch: Annotated[int, Field(ge=1, le=1000)] = 100
+    # Delivered events, their attempts and dead letters are kept this long.
+    webhook_retention_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    # Brain pipeline: a queued/running run older than this is presumed dead (its worker was
+    # lost) and no longer blocks the tenant's next run; FACE summaries are cached this long
+    # (and evicted when a run completes), then served stale while being recomputed.
+    brain_run_timeout_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 60
+    face_cache_seconds: Annotated[int, Field(ge=1, le=24 * 3600)] = 300
+    # Integrations: OAuth apps per provider as JSON ({"meta_ads": {"client_id": …,
+    # "client_secret": …}}), the Google Ads developer token, how long a sync's lease lives
+    # without renewal (a dead worker's sync is taken over after it), and the default
+    # backfill depth of a new connection.
+    integrations_oauth_clients: dict[str, dict[str, str]] = Field(default_factory=dict)
+    integrations_google_ads_developer_token: str | None = None
+    integrations_sync_lease_seconds: Annotated[int, Field(ge=1, le=3600)] = 120
+    # Rows a sync buffers before it commits them with the next checkpoint (1 = every one).
+    integrations_sync_batch_rows: Annotated[int, Field(ge=1, le=100_000)] = 5000
+    integrations_backfill_days: Annotated[int, Field(ge=1, le=3 * 365)] = 365
+
+    # Plans, quotas and billing (brain/billing). Per-tenant API limits come from the plan;
+    # `plan_rate_limits=False` turns them off (the test suite; billing tests turn them on).
+    plan_rate_limits: bool = True
+    plan_cache_seconds: Annotated[int, Field(ge=0, le=3600)] = 30
+    usage_flush_requests: Annotated[int, Field(ge=1, le=1_000_000)] = 1000
+    # Stripe: without a secret key billing runs in local mode (plans change directly).
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None  # tests point the SDK at a local mock
+    stripe_price_starter: str | None = None
+    stripe_price_growth: str | None = None
+    stripe_price_scale: str | None = None
+    stripe_price_enterprise: str | None = None
+    stripe_price_seat: str | None = None
+    billing_grace_days: Annotated[int, Field(ge=0, le=60)] = 7
+    # FinOps: unit prices as JSON {"meter" or "meter:dimension": $ per unit}, merged over
+    # the defaults in brain/finops/costs.py. Cost alerts: each plan's `cost_alert_share` of
+    # its price (catalog); trials, which pay nothing, alert past this many $ a month.
+    finops_unit_prices: dict[str, float] = Field(default_factory=dict)
+    finops_trial_alert_usd: Annotated[float, Field(gt=0)] = 50.0
+    # LLM gateway (brain/llm): offline is a deterministic fake for development and tests.
+    llm_provider: Literal["offline", "openai", "anthropic"] = "offline"
+    llm_api_key: str | None = None
+    llm_base_url: str | None = None
+    llm_model: str = "offline-echo-1"
+    llm_cache_seconds: Annotated[int, Field(ge=0, le=30 * 24 * 3600)] = 24 * 3600
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:

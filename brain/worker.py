@@ -32,6 +32,38 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "organizations.purge_deleted",
         "schedule": timedelta(days=1),
     },
+    "brain-daily-runs": {
+        "task": "brain.schedule_daily_runs",
+        "schedule": timedelta(days=1),
+    },
+    "webhooks-pump": {
+        "task": "webhooks.pump",
+        "schedule": timedelta(seconds=5),
+    },
+    "purge-webhook-history": {
+        "task": "webhooks.purge",
+        "schedule": timedelta(days=1),
+    },
+    "inbound-webhooks-pump": {
+        "task": "integrations.inbound_pump",
+        "schedule": timedelta(seconds=10),
+    },
+    "integrations-schedule-syncs": {
+        "task": "integrations.schedule_syncs",
+        "schedule": timedelta(minutes=1),
+    },
+    "billing-apply-dunning": {
+        "task": "billing.apply_dunning",
+        "schedule": timedelta(hours=1),
+    },
+    "billing-email-pending-notices": {
+        "task": "billing.email_pending_notices",
+        "schedule": timedelta(minutes=10),
+    },
+    "finops-cost-alerts": {
+        "task": "finops.cost_alerts",
+        "schedule": timedelta(days=1),
+    },
 }
 
 

@@ -57,6 +57,8 @@ def migrated_database(var_dir: Path, label: str) -> Iterator[Settings]:
         secret_key="test-secret-key-with-enough-length-0123456789",
         redis_url=TEST_REDIS_URL or None,
         rate_limit_per_minute=100_000,
+        # Plan API limits (per tenant) off for the suite; tests/billing turns them on.
+        plan_rate_limits=False,
         _env_file=None,  # type: ignore[call-arg]
     )
     upgrade(test_settings)

@@ -28,15 +28,22 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies are coroutines even when they do no I/O: FastAPI runs a plain `def`
+# dependency in a worker thread, a hop that costs more than the work itself.
+async def get_settings_dep(request: Request) -> Settings:
     return get_runtime(request).settings
 
 
-def get_cache(request: Request) -> Cache:
+async def get_cache(request: Request) -> Cache:
     return get_runtime(request).cache
 
 
-def get_jobs(request: Request) -> JobBuffer:
+async def get_jobs(request: Request) -> JobBuffer:
+    return request_jobs(request)
+
+
+def request_jobs(request: Request) -> JobBuffer:
+    """The request's job buffer (created on first use)."""
     buffer: JobBuffer | None = getattr(request.state, "jobs", None)
     if buffer is None:
         buffer = JobBuffer()
@@ -47,7 +54,7 @@ def get_jobs(request: Request) -> JobBuffer:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request; committed here, after the handler, and only then jobs are sent."""
     runtime = get_runtime(request)
-    jobs = get_jobs(request)
+    jobs = request_jobs(request)
     async with runtime.session_factory() as session:
         try:
             yield session
@@ -89,26 +96,20 @@ def _bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-async def _rate_limit(cache: Cache, settings: Settings, subject_id: uuid.UUID) -> None:
-    limit = settings.rate_limit_per_minute
-    if not limit:
-        return
-    import time
+async def _rate_limit(
+    request: Request, session: AsyncSession, subject_id: uuid.UUID,
+    auth: AuthContext | None = None,
+) -> None:
+    """The plan-aware limiter (`brain.billing.limiter`): per credential
+    (`rate_limit_per_minute`) when the caller is identified, then per organization on its
+    routes (the plan's API requests/minute; read-only enforcement for restricted accounts).
+    Sets the `RateLimit-*` headers; 429 with `Retry-After` past either limit."""
+    from brain.billing.limiter import limit_subject, limit_tenant
 
-    window = int(time.time() // 60)
-    count = await cache.incr(f"rl:{subject_id}:{window}", 60)
-    if count > limit:
-        retry_after = 60 - int(time.time() % 60)
-        raise ProblemError(
-            429,
-            f"More than {limit} requests per minute for this credential.",
-            headers={
-                "Retry-After": str(retry_after),
-                "RateLimit-Limit": str(limit),
-                "RateLimit-Remaining": "0",
-                "RateLimit-Reset": str(retry_after),
-            },
-        )
+    if auth is not None:
+        await limit_tenant(request, session, auth)
+    else:
+        await limit_subject(request, subject_id)
 
 
 async def _session_caller(
@@ -160,7 +161,7 @@ async def identify(request: Request, session: DbSession) -> Caller:
             401, "Log in, or send an API key as 'Authorization: Bearer <key>'.",
             headers=_UNAUTHORIZED_HEADERS,
         )
-    await _rate_limit(runtime.cache, runtime.settings, caller.subject_id)
+    await _rate_limit(request, session, caller.subject_id)
     request.state.caller = caller
     return caller
 
@@ -219,6 +220,7 @@ def require(
                 extra={"required_permission": permission.value},
             )
         await set_tenant(session, auth.organization_id)
+        await _rate_limit(request, session, auth.subject_id, auth)
         request.state.auth = auth
         return auth
 

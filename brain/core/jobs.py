@@ -31,10 +31,16 @@ def job(name: str) -> Callable[[JobFunction], JobFunction]:
 
 def load_job_modules() -> None:
     """Import every module that defines jobs, so the registry is complete."""
+    import brain.billing.tasks
+    import brain.brain_modules.runs.tasks
     import brain.core.email.tasks
+    import brain.finops.tasks
+    import brain.integrations.inbound
+    import brain.integrations.tasks
     import brain.maintenance
     import brain.organizations.tasks
-    import brain.warehouse.tasks  # noqa: F401
+    import brain.warehouse.tasks
+    import brain.webhooks.tasks  # noqa: F401
 
 
 class Dispatcher(Protocol):

@@ -35,4 +35,11 @@ def app_role_sql(role: str) -> list[str]:
         f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE '
         f'ON TABLES TO "{role}"',
         f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO "{role}"',
+        # The grant above covers every table, so any migration that runs it again must keep
+        # the audit trail append-only for the application.
+        f"""DO $$ BEGIN
+            IF to_regclass('public.audit_events') IS NOT NULL THEN
+                EXECUTE 'REVOKE UPDATE, DELETE ON audit_events FROM "{role}"';
+            END IF;
+        END $$""",
     ]

@@ -24,6 +24,7 @@ class Permission(StrEnum):
     billing_manage = "billing:manage"
     audit_read = "audit:read"
     sso_manage = "sso:manage"
+    webhooks_manage = "webhooks:manage"
 
 
 class Role(StrEnum):
@@ -62,6 +63,7 @@ _ADMIN = _ANALYST | {
     Permission.billing_read,
     Permission.audit_read,
     Permission.sso_manage,
+    Permission.webhooks_manage,
 }
 _OWNER = _ADMIN | {Permission.billing_manage, Permission.organization_delete}
 

@@ -1,12 +1,5 @@
-"""Plans and their limits (PRODUCT.md's pricing table), and the checks a plan change runs.
-
-| plan | included seats | max seats | integrations | SSO enforcement | custom retention |
-|---|---|---|---|---|---|
-| trial (14 days) | 5 | 25 | 4 | no | no |
-| starter | 3 | 10 | 2 | no | no |
-| growth | 10 | 25 | 4 | no | no |
-| scale | 25 | 100 | unlimited | no | no |
-| enterprise | 50 | unlimited | unlimited | yes | yes |
+"""The plan checks a plan change runs; the plans themselves are data in
+`brain.billing.catalog` (PRODUCT.md's pricing table), read here as `PlanLimits`.
 
 Members above the included seats are billed per seat, up to the plan's maximum. Moving to a
 plan whose limits the organization exceeds is refused (409) with the list of what must change
@@ -23,6 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from brain.billing.catalog import PLANS as CATALOG
+from brain.billing.catalog import PURCHASABLE_PLANS, PlanSpec
 from brain.core.auth import AuthContext
 from brain.core.clock import Clock
 from brain.core.errors import ProblemError
@@ -45,14 +40,13 @@ class PlanLimits:
     custom_retention: bool
 
 
-PLANS: dict[str, PlanLimits] = {
-    "trial": PlanLimits(5, 25, 4, sso_enforcement=False, custom_retention=False),
-    "starter": PlanLimits(3, 10, 2, sso_enforcement=False, custom_retention=False),
-    "growth": PlanLimits(10, 25, 4, sso_enforcement=False, custom_retention=False),
-    "scale": PlanLimits(25, 100, None, sso_enforcement=False, custom_retention=False),
-    "enterprise": PlanLimits(50, None, None, sso_enforcement=True, custom_retention=True),
-}
-PURCHASABLE_PLANS = ("starter", "growth", "scale", "enterprise")
+def _limits(spec: PlanSpec) -> PlanLimits:
+    return PlanLimits(spec.included_seats, spec.max_seats, spec.max_integrations,
+                      sso_enforcement=spec.sso_enforcement,
+                      custom_retention=spec.custom_retention)
+
+
+PLANS: dict[str, PlanLimits] = {name: _limits(spec) for name, spec in CATALOG.items()}
 
 # name -> async (session, auth) -> current count; e.g. "integrations" from that domain.
 UsageProbe = Callable[[AsyncSession, AuthContext], Awaitable[int]]

@@ -1,13 +1,17 @@
-"""Organization lifecycle endpoints: leave, delete (soft, purged later) and the plan."""
+"""Organization lifecycle endpoints: leave, delete (soft, purged later) and the plan change
+(local mode: directly; Stripe mode: the subscription is updated, prorated, first)."""
 
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from brain.billing.entitlements import evict_plan_state
+from brain.core.auth import AuthContext
 from brain.core.deps import DbSession
 from brain.core.errors import NotFound
 from brain.core.etag import check_if_match
@@ -61,14 +65,44 @@ async def delete_organization(
     return json_response(deleted, status_code=202)
 
 
+async def _change_subscription(
+    request: Request, session: DbSession, org: Organization, body: PlanChange
+) -> None:
+    from brain.billing.router import gateway
+    from brain.billing.service import change_subscription_plan, get_account
+
+    account = await get_account(session, org.id)
+    if account is None or not account.stripe_subscription_id or body.plan == org.plan:
+        return  # local mode, or no subscription yet: the plan changes directly
+    if getattr(request.app.state, "stripe_gateway", None) is None and not \
+            request.app.state.runtime.settings.stripe_secret_key:
+        return
+    violations = await plans.plan_violations(session, _auth(request), org, body.plan,
+                                             request.app.state.runtime.clock)
+    if violations:
+        return  # change_plan refuses it with the list (409) before anything is charged
+    await change_subscription_plan(session, gateway(request), org.id, body.plan,
+                                   body.proration_date)
+
+
+def _auth(request: Request) -> AuthContext:
+    auth: AuthContext = request.state.auth
+    return auth
+
+
 @router.post("/plan", response_model=PlanRead, operation_id="change_plan")
 async def change_plan(
-    org_id: uuid.UUID, body: PlanChange, actor: ManagingBilling, session: DbSession
+    org_id: uuid.UUID, body: PlanChange, request: Request, actor: ManagingBilling,
+    session: DbSession,
 ) -> Response:
     """Switch plans. A plan whose limits the organization exceeds is refused (409 with the
     list of what must change)."""
     org = await _organization(session, actor.organization_id)
+    # Stripe mode: the subscription moves first (prorated); its webhook confirms the state.
+    await _change_subscription(request, session, org, body)
     previous = await plans.change_plan(session, actor.auth, org, body.plan, actor.clock)
+    await evict_plan_state(actor.cache, org.id)
+    actor.jobs.after_commit(partial(evict_plan_state, actor.cache, org.id))
     if previous != org.plan:
         await actor.audit(session, "organization.plan_change", target_type="organization",
                           target_id=org.id, details={"from": previous, "to": org.plan})

@@ -159,6 +159,11 @@ class OrganizationDeleted(ResponseModel):
 
 class PlanChange(RequestModel):
     plan: PlanName
+    proration_date: int | None = Field(
+        None, ge=0, le=4_102_444_800,
+        description="From POST …/billing/preview: charge exactly the previewed proration "
+        "(Stripe mode).",
+    )
 
 
 class PlanLimitsRead(ResponseModel):

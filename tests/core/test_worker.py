@@ -65,3 +65,12 @@ def test_discarded_buffer_sends_nothing() -> None:
     buffer.enqueue("maintenance.purge_idempotency_records")
     buffer.discard()
     assert buffer.pending == []
+
+
+def test_every_scheduled_task_is_a_registered_job() -> None:
+    from brain.core.jobs import JOB_REGISTRY, load_job_modules
+    from brain.worker import BEAT_SCHEDULE
+
+    load_job_modules()
+    missing = [e["task"] for e in BEAT_SCHEDULE.values() if e["task"] not in JOB_REGISTRY]
+    assert not missing, f"beat schedules tasks no module defines: {missing}"

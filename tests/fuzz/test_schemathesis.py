@@ -103,8 +103,9 @@ async def fuzz_tenant(fuzz_settings: Settings) -> FuzzTenant:
         async with system_session(factory) as session:
             # `key_id` is the viewer key's: revoking it must not end the admin's run.
             objects = await seed_objects(session, tenant, "Fuzz")
+            # Also a platform operator, so /api/v1/admin/* lets the fuzz in.
             owner = User(email="fuzz-owner@example.com", name="Fuzz Owner",
-                         email_verified_at=utcnow())
+                         email_verified_at=utcnow(), is_platform_operator=True)
             session.add(owner)
             await session.flush()
             session.add(Membership(organization_id=tenant.id, user_id=owner.id, role="owner"))
@@ -217,7 +218,8 @@ def test_operation(
     }
     secured = "security" in operation.definition.raw
     needs = route_permissions_for(label)
-    member_only = operation.path.startswith("/api/v1/auth/") or operation.path.endswith("/leave")
+    member_only = (operation.path.startswith(("/api/v1/auth/", "/api/v1/admin/"))
+                   or operation.path.endswith("/leave"))
     if member_only or needs & OWNER_ONLY:
         headers = {
             "Cookie": f"brain_session={fuzz_tenant.owner_session}; brain_csrf={CSRF}",

@@ -11,9 +11,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from brain.brain_modules.runs.models import BrainAction
 from brain.core.models import utcnow
 from brain.identity.models import ApiKey, User
 from brain.identity.service import hash_token
+from brain.integrations.models import Connection, SyncRun
 from brain.organizations.models import (
     CustomRole,
     Invite,
@@ -33,6 +35,12 @@ from brain.warehouse.models import (
     Order,
     daily_metric_id,
 )
+from brain.webhooks.models import (
+    WebhookDeadLetter,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from tests.factories import Tenant
 
 DAY = date(2024, 3, 1)
@@ -41,6 +49,8 @@ PATH_PARAMETERS = (
     "org_id", "key_id", "channel_id", "campaign_id", "ad_set_id", "creative_id",
     "metric_id", "customer_id", "order_id", "import_id",
     "member_id", "role_id", "invite_id", "grant_id",
+    "endpoint_id", "dead_letter_id", "model_id", "connection_id", "sync_id",
+    "run_id", "action_id",
 )
 
 
@@ -150,6 +160,45 @@ async def seed_objects(session: AsyncSession, tenant: Tenant, label: str) -> Ten
         allowed_domains=[f"{label.lower()}.example"],
     ))
     await session.flush()
+    # An integration connection (sandbox; no credentials needed).
+    connection = Connection(organization_id=org, provider="shopify", name=f"{label} shop",
+                            status="active", sandbox=True)
+    session.add(connection)
+    await session.flush()
+    sync_run = SyncRun(organization_id=org, connection_id=connection.id, mode="backfill",
+                       status="succeeded", start_date=DAY, end_date=DAY, streams={})
+    session.add(sync_run)
+    await session.flush()
+    # An outbound webhook endpoint with one delivery that ended in the dead letters.
+    endpoint = WebhookEndpoint(organization_id=org, url="https://hooks.example.invalid/brain",
+                               events=["sync.completed"], secret_encrypted="v1:not-a-secret")
+    event = WebhookEvent(organization_id=org, event_type="sync.completed", payload={},
+                         created_at=utcnow(), dispatched_at=utcnow())
+    session.add_all([endpoint, event])
+    await session.flush()
+    delivery = WebhookDelivery(organization_id=org, endpoint_id=endpoint.id, event_id=event.id,
+                               event_type=event.event_type, status="dead", attempt_count=8,
+                               created_at=utcnow())
+    session.add(delivery)
+    await session.flush()
+    dead_letter = WebhookDeadLetter(organization_id=org, direction="outbound",
+                                    delivery_id=delivery.id, event_type=event.event_type,
+                                    attempts=8, error="HTTP 500", created_at=utcnow())
+    session.add(dead_letter)
+    await session.flush()
+    from brain.mlops.models import MlModel
+
+    ml_model = MlModel(organization_id=org, name=f"{label} model", module="memory")
+    session.add(ml_model)
+    await session.flush()
+    # A finished brain run with every module's output and its proposed actions.
+    from tests.brain_modules.api.stored import add_finished_run
+
+    brain_run = await add_finished_run(session, org)
+    brain_action = await session.scalar(
+        select(BrainAction).where(BrainAction.run_id == brain_run.id).limit(1)
+    )
+    assert brain_action is not None
     ids = {
         "org_id": org,
         "key_id": key_id,
@@ -165,6 +214,13 @@ async def seed_objects(session: AsyncSession, tenant: Tenant, label: str) -> Ten
         "role_id": role.id,
         "invite_id": invite.id,
         "grant_id": grant.id,
+        "endpoint_id": endpoint.id,
+        "dead_letter_id": dead_letter.id,
+        "connection_id": connection.id,
+        "sync_id": sync_run.id,
+        "model_id": ml_model.id,
+        "run_id": brain_run.id,
+        "action_id": brain_action.id,
     }
     assert set(ids) == set(PATH_PARAMETERS)
     names = frozenset(

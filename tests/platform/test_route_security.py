@@ -54,6 +54,11 @@ PUBLIC_OPERATIONS = PUBLIC_READS | {
     "finish_sso_login",
     "start_social_login",
     "finish_social_login",
+    # Stripe authenticates its deliveries with the Stripe-Signature header.
+    "receive_stripe_webhook",
+    # Providers authenticate inbound webhooks with their signature headers (HubSpot v3,
+    # Shopify HMAC, Stripe-Signature, Standard Webhooks).
+    "receive_inbound_webhook",
 }
 SELF_SERVICE_WRITES = {"leave_organization"}
 # Roles from the least to the most privileged.

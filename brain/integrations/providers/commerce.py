@@ -20,13 +20,14 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from brain.core.auth import AuthContext
+from brain.core.tenancy import scope_to_tenant
 from brain.warehouse import bulk
 from brain.warehouse.models import Channel, Customer, Order, Platform
 from brain.warehouse.repository import ChannelRepository, CustomerRepository, OrderRepository
@@ -198,16 +199,31 @@ class CommerceLoader:
         unique = list(set(ids))
         if not unique:
             return
-        first_order = (
-            select(func.min(Order.order_date))
-            .where(Order.customer_id == Customer.id, Order.deleted_at.is_(None))
-            .scalar_subquery()
-        )
-        repo = CustomerRepository(session, self.auth)
+        # The first order dates are aggregated once per chunk and written back by primary
+        # key: a correlated subquery per customer made the planner scan orders once per row
+        # on freshly loaded (un-analysed) tables.
         for start in range(0, len(unique), 1000):
-            await repo.update_where(
-                {"first_order_on": first_order}, Customer.id.in_(unique[start : start + 1000])
+            chunk = unique[start : start + 1000]
+            firsts_stmt = cast(
+                "Select[Any]",
+                select(Order.customer_id, func.min(Order.order_date))
+                .where(Order.customer_id.in_(chunk))
+                .group_by(Order.customer_id),
             )
+            rows = await session.execute(scope_to_tenant(firsts_stmt, Order, self.auth))
+            firsts: dict[uuid.UUID, date] = {row[0]: row[1] for row in rows}
+            visible = (
+                await session.scalars(
+                    scope_to_tenant(select(Customer.id), Customer, self.auth).where(
+                        Customer.id.in_(chunk)
+                    )
+                )
+            ).all()
+            if visible:
+                await session.execute(
+                    update(Customer),
+                    [{"id": cid, "first_order_on": firsts.get(cid)} for cid in visible],
+                )
 
 
 def _email(value: str | None) -> str | None:
