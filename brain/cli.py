@@ -110,6 +110,9 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         return
     from brain.app import create_app
 
+    # The embedded worker's periodic pumps would log every few seconds at INFO.
+    for name in ("celery.beat", "celery.worker.strategy", "celery.app.trace"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.root.level))
     application = create_app(settings, start_worker=True, serving=True)
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
@@ -232,8 +235,10 @@ def demo(
     email, password = run(ensure_demo_user(settings, result.organization_id))
     bind_host, bind_port = host or settings.host, port or settings.port
     out.rule("Brain demo")
-    out.print(f"Open  http://{bind_host}:{bind_port}/api/docs  (API explorer)")
-    out.print(f"Log in: {email} / {password}  (POST /api/v1/auth/login)")
+    out.print(f"Open  http://{bind_host}:{bind_port}/  (the web app; Brain → FACE, then "
+              "\"Run the brain now\")")
+    out.print(f"API   http://{bind_host}:{bind_port}/api/docs  (API explorer)")
+    out.print(f"Log in: {email} / {password}  (at http://{bind_host}:{bind_port}/login)")
     out.print(f"Tenant: {result.organization_name}  id {result.organization_id}")
     out.print(f"API key (admin): {result.api_key}")
     out.print(f'Try:   curl -H "Authorization: Bearer {result.api_key}" '

@@ -86,3 +86,13 @@ def test_production_refuses_insecure_defaults(tmp_path: Path) -> None:
     )
     assert env_result.returncode == 1
     assert "BRAIN_SECRET_KEY" in env_result.stderr
+
+
+def test_migrate_creates_the_sqlite_directory_of_a_fresh_checkout(tmp_path: Path) -> None:
+    from brain.core.migrate import upgrade
+    from brain.settings import Settings
+
+    database = tmp_path / "fresh" / "var" / "brain.db"
+    upgrade(Settings(database_url=f"sqlite+aiosqlite:///{database}", var_dir=tmp_path / "v",
+                     secret_key="s" * 48, _env_file=None))  # type: ignore[call-arg]
+    assert database.exists()
