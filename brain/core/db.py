@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -28,6 +29,15 @@ def is_postgres(engine_or_conn: AsyncEngine | Connection) -> bool:
     return engine_or_conn.dialect.name == "postgresql"
 
 
+def ensure_sqlite_directory(url: str) -> None:
+    """SQLite creates the database file but not its directory (`var/` on a fresh checkout)."""
+    if not url.startswith("sqlite"):
+        return
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine:
     """An async engine for the configured URL, with the dialect's connection set-up."""
     url = settings.database_url
@@ -35,11 +45,7 @@ def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine
     if null_pool:
         kwargs["poolclass"] = NullPool
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            from pathlib import Path
-
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        ensure_sqlite_directory(url)
         kwargs.setdefault("connect_args", {"timeout": 30})
     elif not null_pool:
         kwargs["pool_size"] = settings.database_pool_size

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 
+from brain.core.db import ensure_sqlite_directory
 from brain.settings import PROJECT_ROOT, Settings
 
 
@@ -22,15 +21,6 @@ def upgrade(settings: Settings, revision: str = "heads") -> None:
     """Apply migrations up to `revision` (runs its own event loop)."""
     ensure_sqlite_directory(settings.database_url)
     command.upgrade(alembic_config(settings), revision)
-
-
-def ensure_sqlite_directory(url: str) -> None:
-    """SQLite creates the database file but not its directory (`var/` on a fresh checkout)."""
-    if not url.startswith("sqlite"):
-        return
-    path = url.split("///", 1)[-1]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def upgrade_on_connection(
