@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -21,6 +23,10 @@ from sqlalchemy.pool import NullPool
 
 from brain.settings import Settings
 
+# A pooled PostgreSQL connection that sat idle may have been closed by the server, a proxy or a
+# restart in the meantime. SQLAlchemy's `pool_pre_ping` pings on every checkout — one extra
+# round trip on every request; Brain pings only connections idle for longer than this.
+IDLE_PING_SECONDS = 10.0
 ORG_INFO_KEY = "brain_org_id"
 BYPASS_INFO_KEY = "brain_rls_bypass"
 
@@ -50,10 +56,38 @@ def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine
     elif not null_pool:
         kwargs["pool_size"] = settings.database_pool_size
         kwargs["max_overflow"] = settings.database_pool_size
-        kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     install_connection_setup(engine, settings)
+    if not url.startswith("sqlite") and not null_pool:
+        install_idle_ping(engine)
     return engine
+
+
+def install_idle_ping(engine: AsyncEngine, idle_seconds: float = IDLE_PING_SECONDS) -> None:
+    """Ping a pooled connection on checkout only when it has been idle for `idle_seconds`.
+
+    A connection that fails the ping is discarded and the pool hands out a fresh one (the
+    documented "pessimistic disconnect handling" through the `checkout` event), so a request
+    never meets a connection the server closed while it sat in the pool.
+    """
+    sync_engine = engine.sync_engine
+    dialect = sync_engine.dialect
+
+    @event.listens_for(sync_engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # the driver's error for a dead socket, whatever it is
+            raise DisconnectionError("the pooled connection did not answer a ping") from exc
+        if alive is False:
+            raise DisconnectionError("the pooled connection did not answer a ping")
 
 
 def install_connection_setup(engine: AsyncEngine, settings: Settings) -> None:
