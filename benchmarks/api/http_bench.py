@@ -99,8 +99,15 @@ def verify_bare(bare: Server, endpoints: list[Endpoint]) -> list[str]:
 
 
 def _cpu_seconds(proc: psutil.Process) -> float:
-    times = proc.cpu_times()
-    return float(times.user + times.system)
+    """CPU seconds of the server and its worker processes (uvicorn --workers N forks them)."""
+    total = 0.0
+    for member in [proc, *proc.children(recursive=True)]:
+        try:
+            times = member.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def _tree(pid: int) -> set[int]:
@@ -135,11 +142,13 @@ def drain(server: Server, max_wait: float = 15.0) -> None:
     """Wait until the server has finished the previous run's backlog (its CPU drops)."""
     proc = psutil.Process(server.pid)
     deadline = time.monotonic() + max_wait
-    proc.cpu_percent(None)
+    last = _cpu_seconds(proc)
     while time.monotonic() < deadline:
         time.sleep(0.25)
-        if proc.cpu_percent(None) < 5:
+        now = _cpu_seconds(proc)
+        if now - last < 0.0125:  # under 5 % of a core over the interval
             return
+        last = now
 
 
 def measure(

@@ -40,6 +40,7 @@ from benchmarks.api.servers import (
     BENCH_SECRET,
     PG_DB,
     PG_DSN,
+    PROD_REDIS_URL,
     Server,
     Target,
     bare_server,
@@ -83,6 +84,7 @@ class Config:
     quiet_wait: float
     api_layout: tuple[int, int, int]
     csv_layout: tuple[int, int, int]
+    pg_workers: int
 
 
 def parse_args(argv: list[str] | None = None) -> Config:
@@ -115,6 +117,10 @@ def parse_args(argv: list[str] | None = None) -> Config:
     p.add_argument("--quiet-wait", type=float,
                    help="wait up to this many seconds for other processes to leave the CPU "
                         "idle before each database (180; quick 10)")
+    p.add_argument("--pg-workers", type=int, default=2,
+                   help="after the one-process runs, measure the PostgreSQL read path again "
+                        "in the production shape: this many uvicorn processes + Redis "
+                        "(2 = one per core here; 0 or 1 skips it)")
     a = p.parse_args(argv)
     quick = bool(a.quick)
     dbs = ["sqlite", "postgresql"] if a.db == "both" else [a.db]
@@ -141,6 +147,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
         quiet_wait=a.quiet_wait if a.quiet_wait is not None else (10.0 if quick else 180.0),
         api_layout=QUICK_LAYOUT if quick else API_LAYOUT,
         csv_layout=QUICK_LAYOUT if quick else CSV_LAYOUT,
+        pg_workers=a.pg_workers,
     )
 
 
@@ -316,6 +323,12 @@ def run_target(name: str, cfg: Config, tool: str, deadline: float,
                             deadline=deadline)
             if target.is_postgres:
                 ingest.drop_copy_table(pg_conninfo())
+            if (target.is_postgres and cfg.pg_workers > 1 and endpoints
+                    and time.monotonic() < deadline):
+                brain.stop()
+                out["read_path_prod"] = _production_read_path(
+                    cfg, target, name, endpoints, headers, tool, deadline)
+                out["pg_workers"] = cfg.pg_workers
     finally:
         if bare is not None:
             bare.stop()
@@ -323,6 +336,30 @@ def run_target(name: str, cfg: Config, tool: str, deadline: float,
         shutil.rmtree(target.var_dir / "imports", ignore_errors=True)
     out["seconds"] = round(time.monotonic() - t0, 1)
     return out
+
+
+def _production_read_path(cfg: Config, target: Target, name: str, endpoints: list[Endpoint],
+                          headers: dict[str, str], tool: str,
+                          deadline: float) -> list[dict[str, Any]]:
+    """The read path again with `cfg.pg_workers` uvicorn processes (Redis as cache and broker)
+    next to the bare app with as many processes: how the API scales out on this machine."""
+    import redis
+
+    redis.Redis.from_url(PROD_REDIS_URL).flushdb()
+    log(f"  production shape: {cfg.pg_workers} uvicorn processes + Redis")
+    prod = brain_server(target, TMP, workers=cfg.pg_workers).start()
+    bare = bare_server(TMP / f"bodies-{name}.json", TMP, name, workers=cfg.pg_workers).start()
+    try:
+        problems = verify_bare(bare, endpoints)
+        for problem in problems:
+            log(f"  {problem}")
+        return run_read_path(
+            brain=prod, bare=bare, endpoints=endpoints, concurrency=cfg.concurrency,
+            duration=cfg.duration, warmup=cfg.warmup, tool=tool, headers=headers,
+            script_dir=TMP, deadline=deadline, log=log)
+    finally:
+        bare.stop()
+        prod.stop()
 
 
 def _list_before_analyze(client: httpx.Client, org_path: str) -> dict[str, Any]:

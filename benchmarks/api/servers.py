@@ -40,6 +40,10 @@ class Target:
         return self.name == "postgresql"
 
 
+# Redis for the production-shape run (its own database number, flushed before use).
+PROD_REDIS_URL = "redis://127.0.0.1:6379/13"
+
+
 def venv_bin(name: str) -> str:
     candidate = Path(sys.executable).parent / name
     return str(candidate) if candidate.exists() else name
@@ -112,7 +116,8 @@ def migrate_and_create_org(target: Target) -> tuple[str, str]:
 
 
 class Server:
-    """A server subprocess on 127.0.0.1 (ONE uvicorn worker process), stopped by its pid."""
+    """A server subprocess on 127.0.0.1 (uvicorn; with --workers N a master and N worker
+    processes), stopped by its pid."""
 
     def __init__(self, label: str, cmd: list[str], env: dict[str, str], port: int,
                  log_path: Path, ready_path: str) -> None:
@@ -174,17 +179,25 @@ class Server:
         self.stop()
 
 
-def brain_server(target: Target, log_dir: Path) -> Server:
-    """`brain serve` itself: one uvicorn process plus the embedded job worker thread."""
+def brain_server(target: Target, log_dir: Path, workers: int = 1) -> Server:
+    """`brain serve`: one uvicorn process plus the embedded job worker thread; or, with
+    `workers` > 1, the production shape — that many uvicorn processes sharing Redis (cache and
+    Celery broker; the read path needs no worker process)."""
     port = free_port()
+    env = dict(target.env)
+    label = f"brain ({target.name})"
+    if workers > 1:
+        env["BRAIN_REDIS_URL"] = env["BRAIN_BROKER_URL"] = PROD_REDIS_URL
+        label = f"brain ({target.name}, {workers} processes)"
     return Server(
-        f"brain ({target.name})",
-        [venv_bin("brain"), "serve", "--host", HOST, "--port", str(port), "--workers", "1"],
-        target.env, port, log_dir / f"brain-{target.name}.log", "/api/v1/healthz",
+        label,
+        [venv_bin("brain"), "serve", "--host", HOST, "--port", str(port), "--workers",
+         str(workers)],
+        env, port, log_dir / f"brain-{target.name}-w{workers}.log", "/api/v1/healthz",
     )
 
 
-def bare_server(bodies_file: Path, log_dir: Path, label: str) -> Server:
+def bare_server(bodies_file: Path, log_dir: Path, label: str, workers: int = 1) -> Server:
     """The bare ASGI app under the same uvicorn settings `brain serve` uses."""
     port = free_port()
     env = dict(os.environ)
@@ -193,6 +206,6 @@ def bare_server(bodies_file: Path, log_dir: Path, label: str) -> Server:
     return Server(
         f"bare ASGI ({label})",
         [sys.executable, "-m", "uvicorn", "benchmarks.api.bare_app:app", "--host", HOST,
-         "--port", str(port), "--log-level", "warning"],
-        env, port, log_dir / f"bare-{label}.log", "/",
+         "--port", str(port), "--log-level", "warning", "--workers", str(workers)],
+        env, port, log_dir / f"bare-{label}-w{workers}.log", "/",
     )
