@@ -64,6 +64,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "finops.cost_alerts",
         "schedule": timedelta(days=1),
     },
+    "finops-measure-storage": {
+        "task": "finops.measure_storage",
+        "schedule": timedelta(days=1),
+    },
 }
 
 

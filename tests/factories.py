@@ -79,3 +79,18 @@ async def make_member_session(
         await session.commit()
     csrf = "test-csrf-" + uuid.uuid4().hex
     return {"Cookie": f"brain_session={token}; brain_csrf={csrf}", "X-CSRF-Token": csrf}
+
+
+async def put_on_plan(
+    factory: async_sessionmaker[AsyncSession], organization_id: uuid.UUID, plan: str
+) -> None:
+    """Move the organization to `plan` directly, for tests that use a plan's features (e.g.
+    Enterprise's custom data retention); the default test organization is on the trial."""
+    from brain.organizations.models import Organization
+
+    async with factory() as session:
+        session.info[BYPASS_INFO_KEY] = True
+        org = await session.get(Organization, organization_id)
+        assert org is not None
+        org.plan = plan
+        await session.commit()

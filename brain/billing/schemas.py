@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, StringConstraints
 
+from brain.core.sanitize import clean_text
 from brain.core.schemas import RequestModel, ResponseModel, StrId, UTCTimestamp
 
 PurchasablePlan = Literal["starter", "growth", "scale", "enterprise"]
@@ -141,3 +143,54 @@ class UsageRead(ResponseModel):
     end: str
     meters: list[UsageMeterRead]
     totals: dict[str, float]
+
+
+# ---- operators: overrides and dead letters -------------------------------------------------
+
+OverrideKind = Literal["quota", "module", "feature", "trial"]
+Reason = Annotated[str, StringConstraints(max_length=500), AfterValidator(clean_text)]
+
+
+class OverrideCreate(RequestModel):
+    """An exception to the organization's plan until `expires_at` (audited)."""
+
+    kind: OverrideKind = Field(description="quota: raise or lower a limit; module / feature: "
+                               "turn one on; trial: extend the trial.")
+    key: str = Field(min_length=1, max_length=60, pattern=r"^[a-z_]+$",
+                     description="The quota (e.g. `api_requests_per_minute`), module (`voice`) "
+                     "or feature (`sso_enforcement`); `trial` for a trial extension.")
+    value: int | None = Field(
+        default=None, ge=0, le=10**12,
+        description="quota: the new limit (null: unlimited); module / feature: omit or 1; "
+        "trial: the days added (1-365).",
+    )
+    expires_at: datetime = Field(description="When the override ends (RFC 3339; a time "
+                                 "without an offset is UTC). Must be in the future.")
+    reason: Reason = Field(min_length=3, description="Why (kept in the audit trail).")
+
+
+class OverrideRead(ResponseModel):
+    id: StrId
+    organization_id: StrId
+    kind: str
+    key: str
+    value: int | None
+    expires_at: UTCTimestamp
+    reason: str
+    created_by: str
+    created_at: UTCTimestamp
+    revoked_at: UTCTimestamp | None
+    active: bool = Field(description="Neither expired nor revoked: in force now.")
+
+
+class AdminDeadLetterRead(ResponseModel):
+    id: StrId
+    organization_id: StrId
+    direction: Literal["inbound", "outbound"]
+    delivery_id: StrId | None
+    inbound_event_id: StrId | None
+    event_type: str
+    attempts: int
+    error: str
+    created_at: UTCTimestamp
+    replayed_at: UTCTimestamp | None

@@ -38,3 +38,16 @@ async def insert_or_add(
         index_elements=list(keys), set_={column: table_column + stmt.excluded[column]}
     )
     await session.execute(stmt)
+
+
+async def insert_or_replace(
+    session: AsyncSession, model: type[Base], values: dict[str, Any], keys: Sequence[str],
+    column: str,
+) -> None:
+    """Insert the row, or overwrite the existing row's `column` with this value (a gauge
+    measured again, e.g. today's stored bytes)."""
+    stmt = _insert(session, model).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={column: stmt.excluded[column]}
+    )
+    await session.execute(stmt)

@@ -9,6 +9,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from brain.billing.catalog import Quota
+from brain.billing.entitlements import require_entitlement
+from brain.billing.gates import BRAIN_RUN_ENTITLEMENT, charge_quota
 from brain.brain_modules import (
     router_actions,
     router_curiosity,
@@ -31,7 +34,8 @@ from brain.core.pagination import PageParams, SortOptions, json_response, page_p
 from brain.core.schemas import Page
 from brain.warehouse.router_common import created, object_path, page_of
 
-router = APIRouter(prefix="/api/v1/organizations/{org_id}/brain/runs", tags=["brain"])
+router = APIRouter(prefix="/api/v1/organizations/{org_id}/brain/runs", tags=["brain"],
+                   dependencies=[Depends(require_entitlement(BRAIN_RUN_ENTITLEMENT))])
 RUN_SORT = SortOptions(BrainRun.id, "-created_at", created_at=BrainRun.created_at)
 
 
@@ -41,6 +45,7 @@ RUN_SORT = SortOptions(BrainRun.id, "-created_at", created_at=BrainRun.created_a
     status_code=202,
     operation_id="create_brain_run",
     responses={409: {"description": "A run is already queued or running (see `run_id`)."}},
+    dependencies=[Depends(charge_quota(Quota.brain_runs_per_day))],
 )
 async def create_brain_run(
     org_id: uuid.UUID,

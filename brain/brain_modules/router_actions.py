@@ -9,6 +9,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.responses import Response
 
+from brain.billing.catalog import Module, Quota
+from brain.billing.entitlements import require_entitlement
+from brain.billing.gates import charge_quota
 from brain.brain_modules.actions.service import ActionRepository, decide
 from brain.brain_modules.actions.views import action_read
 from brain.brain_modules.face.cache import invalidate_face
@@ -28,7 +31,8 @@ from brain.core.pagination import (
 from brain.core.schemas import Page
 from brain.warehouse.router_common import IfMatch
 
-router = APIRouter(prefix="/api/v1/organizations/{org_id}", tags=["curiosity"])
+router = APIRouter(prefix="/api/v1/organizations/{org_id}", tags=["curiosity"],
+                   dependencies=[Depends(require_entitlement(Module.curiosity))])
 ACTION_SORT = SortOptions(
     BrainAction.id, "rank", rank=BrainAction.rank, created_at=BrainAction.created_at,
     impact=BrainAction.impact_usd,
@@ -79,7 +83,9 @@ async def _decide(
 
 
 @router.post("/actions/{action_id}/accept", response_model=ActionRead,
-             operation_id="accept_action")
+             operation_id="accept_action",
+             # Acting on a recommendation is one of the plan's actions per day.
+             dependencies=[Depends(charge_quota(Quota.actions_per_day))])
 async def accept_action(
     org_id: uuid.UUID,
     action_id: uuid.UUID,

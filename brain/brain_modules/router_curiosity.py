@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
+from brain.billing.catalog import Module
+from brain.billing.entitlements import require_entitlement
 from brain.brain_modules.curiosity import allocation_revenue, channel_views, optimize_budget
 from brain.brain_modules.router_common import (
     RunBrain,
@@ -20,7 +22,8 @@ from brain.brain_modules.serialize import memory_from_json, oracle_from_json
 from brain.core.deps import DbSession
 from brain.core.pagination import json_response
 
-router = APIRouter(prefix="/api/v1/organizations/{org_id}/curiosity", tags=["curiosity"])
+router = APIRouter(prefix="/api/v1/organizations/{org_id}/curiosity", tags=["curiosity"],
+                   dependencies=[Depends(require_entitlement(Module.curiosity))])
 HORIZON_DAYS = 28
 
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
+from brain.billing.catalog import Module
+from brain.billing.entitlements import require_entitlement
 from brain.brain_modules.face.service import cached_summary
 from brain.brain_modules.router_common import require_tenant_wide
 from brain.brain_modules.schemas import FaceSummary
 from brain.core.deps import AppCache, AppSettings, DbSession, ReadData
 
-router = APIRouter(prefix="/api/v1/organizations/{org_id}/face", tags=["face"])
+router = APIRouter(prefix="/api/v1/organizations/{org_id}/face", tags=["face"],
+                   dependencies=[Depends(require_entitlement(Module.face))])
 
 
 @router.get("", response_model=FaceSummary, operation_id="get_face_summary")

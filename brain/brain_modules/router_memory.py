@@ -14,10 +14,12 @@ import uuid
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from brain.billing.catalog import Module
+from brain.billing.entitlements import require_entitlement
 from brain.brain_modules.contracts import ChannelMemory, MemoryResult
 from brain.brain_modules.pipeline import latest_outputs, memory_period
 from brain.brain_modules.router_common import require_tenant_wide, stored_source
@@ -39,7 +41,8 @@ from brain.core.errors import ProblemError
 from brain.core.pagination import json_response
 from brain.warehouse.router_common import check_date_range
 
-router = APIRouter(prefix="/api/v1/organizations/{org_id}/memory", tags=["memory"])
+router = APIRouter(prefix="/api/v1/organizations/{org_id}/memory", tags=["memory"],
+                   dependencies=[Depends(require_entitlement(Module.memory))])
 MAX_RANGE_DAYS = 3 * 366
 
 DateFrom = Annotated[date | None, Query(description="First day (inclusive).")]

@@ -9,9 +9,11 @@ import math
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
+from brain.billing.catalog import Module
+from brain.billing.entitlements import require_entitlement
 from brain.brain_modules.contracts import CreativeForecast
 from brain.brain_modules.router_common import require_tenant_wide, stored_output, stored_source
 from brain.brain_modules.schemas import (
@@ -26,7 +28,8 @@ from brain.brain_modules.serialize import oracle_from_json, to_json
 from brain.core.deps import DbSession, ReadData
 from brain.core.pagination import json_response
 
-router = APIRouter(prefix="/api/v1/organizations/{org_id}/oracle", tags=["oracle"])
+router = APIRouter(prefix="/api/v1/organizations/{org_id}/oracle", tags=["oracle"],
+                   dependencies=[Depends(require_entitlement(Module.oracle))])
 
 
 def _risk(c: CreativeForecast) -> float:

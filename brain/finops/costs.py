@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -65,12 +66,16 @@ def plan_revenue(plan: str, days: int) -> float | None:
 async def cost_by_tenant(
     session: AsyncSession, model: CostModel, start: date, end: date,
     organization_id: uuid.UUID | None = None,
+    organization_ids: Collection[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, dict[str, float]]:
-    """{org: {meter: $}} for days in [start, end] (system-mode session for all tenants)."""
+    """{org: {meter: $}} for days in [start, end] (system-mode session for all tenants),
+    optionally only for one organization or a few."""
     stmt = select(UsageDaily.organization_id, UsageDaily.meter, UsageDaily.dimension,
                   UsageDaily.amount).where(UsageDaily.day >= start, UsageDaily.day <= end)
     if organization_id is not None:
         stmt = stmt.where(UsageDaily.organization_id == organization_id)
+    if organization_ids is not None:
+        stmt = stmt.where(UsageDaily.organization_id.in_(list(organization_ids)))
     costs: dict[uuid.UUID, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for org_id, meter, dimension, amount in (await session.execute(stmt)).all():
         costs[org_id][meter] += model.cost(meter, dimension, float(amount))

@@ -1,10 +1,13 @@
 """Usage metering: every billable or costly unit, per tenant per UTC day.
 
-Meters (the unit in brackets): `api_requests` [requests], `rows_ingested` [rows],
-`sync_minutes` [minutes], `brain_cpu_seconds` [s], `training_seconds` [s],
+Meters (the unit in brackets): `api_requests` [requests], `rows_ingested` [rows: metric rows
+written through the API, imported and synced rows], `sync_minutes` [minutes of a sync job],
+`brain_cpu_seconds` [s: the seconds a run's modules took], `training_seconds` [s],
 `llm_tokens_in` / `llm_tokens_out` [tokens, dimension = model], `storage_bytes` [byte-days:
-record the bytes held once a day], `emails_sent` [emails]. Other domains call
-`record_usage(session, org_id, meter, amount, dimension=...)` in their own transaction.
+the bytes held, measured once a day by `finops.measure_storage` and written with
+`set_usage`, so a day's row is that day's gauge and a month's rows sum to byte-days],
+`emails_sent` [emails]. Other domains call `record_usage(session, org_id, meter, amount,
+dimension=...)` in their own transaction.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from brain.billing.sql import insert_or_add
+from brain.billing.sql import insert_or_add, insert_or_replace
 from brain.core.clock import Clock, SystemClock
 from brain.core.models import uuid7
+from brain.core.runtime import Runtime
 from brain.finops.models import UsageDaily
 
 METERS = frozenset({
@@ -49,3 +53,32 @@ async def add_usage_rows(
             "id": uuid7(), "organization_id": organization_id, "day": day, "meter": meter,
             "dimension": dimension, "amount": amount,
         }, _KEYS, "amount")
+
+
+async def set_usage(
+    session: AsyncSession, organization_id: uuid.UUID, meter: str, day: date, amount: float,
+    *, dimension: str | None = None,
+) -> None:
+    """Set `meter` of `day` to `amount` (a gauge such as stored bytes: measuring twice in a
+    day replaces the first measure instead of adding to it)."""
+    if meter not in METERS:
+        raise ValueError(f"unknown meter {meter!r}; one of {sorted(METERS)}")
+    if amount < 0:
+        raise ValueError("usage amounts are never negative")
+    await insert_or_replace(session, UsageDaily, {
+        "id": uuid7(), "organization_id": organization_id, "day": day, "meter": meter,
+        "dimension": (dimension or "")[:100], "amount": float(amount),
+    }, _KEYS, "amount")
+
+
+async def record_job_usage(
+    runtime: Runtime, organization_id: uuid.UUID, meter: str, amount: float
+) -> None:
+    """`record_usage` in a transaction of its own, for a job that measured its own cost
+    (sync minutes, brain-run seconds) after its work committed."""
+    from brain.core.db import tenant_session
+
+    if amount <= 0:
+        return
+    async with tenant_session(runtime.session_factory, organization_id) as session:
+        await record_usage(session, organization_id, meter, amount, clock=runtime.clock)

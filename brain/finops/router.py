@@ -1,14 +1,14 @@
-"""`GET /api/v1/admin/costs` (platform operators) and `GET …/usage` (a tenant's own usage
-against its quotas)."""
+"""`GET /api/v1/admin/costs` and `GET /api/v1/admin/organizations` (platform operators),
+and `GET …/usage` (a tenant's own usage against its quotas)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import func, or_, select
 from starlette.responses import Response
 
 from brain.billing.entitlements import load_plan_state
@@ -19,17 +19,30 @@ from brain.core.auth import AuthContext
 from brain.core.db import set_system_mode
 from brain.core.deps import Authorized, DbSession
 from brain.core.errors import ProblemError
-from brain.core.pagination import json_response
+from brain.core.pagination import (
+    PageParams,
+    SortOptions,
+    json_response,
+    page_params,
+    page_response,
+    paginate,
+)
+from brain.core.schemas import Page
 from brain.core.tenancy import scope_to_tenant
 from brain.finops.costs import CostModel, costs_report
 from brain.finops.models import UsageDaily
-from brain.finops.schemas import CostsReport
+from brain.finops.schemas import AdminOrganizationRead, CostsReport
+from brain.finops.tenants import tenant_summaries
+from brain.organizations.models import Organization
 from brain.organizations.permissions import Permission
 
 admin_router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 usage_router = APIRouter(prefix="/api/v1/organizations/{org_id}", tags=["billing"])
 ReadBilling = Annotated[AuthContext, Authorized(Permission.billing_read)]
 MAX_DAYS = 366
+ORGANIZATION_SORT = SortOptions(Organization.id, "created_at",
+                                created_at=Organization.created_at, name=Organization.name)
+PlanName = Literal["trial", "starter", "growth", "scale", "enterprise"]
 
 
 def _period(request: Request, start: date | None, end: date | None,
@@ -61,6 +74,47 @@ async def get_platform_costs(
     model = CostModel.from_settings(request.app.state.runtime.settings)
     report = await costs_report(session, model, first, last, top=top)
     return json_response(CostsReport.model_validate(report))
+
+
+def _like(text: str) -> str:
+    """A case-insensitive LIKE pattern matching `text` anywhere (its wildcards escaped)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@admin_router.get("/organizations", response_model=Page[AdminOrganizationRead],
+                  operation_id="list_admin_organizations")
+async def list_admin_organizations(
+    request: Request, operator: Operator, session: DbSession,
+    params: Annotated[PageParams, Depends(page_params)],
+    plan: Annotated[PlanName | None, Query(description="Only tenants on this plan.")] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100,
+                                   description="Name or slug contains this.")] = None,
+    include_deleted: Annotated[bool, Query(
+        description="Also organizations deleted and waiting for their purge.")] = False,
+) -> Response:
+    """Every tenant (operators): plan, billing status, seats used, this month's usage and
+    events against the plan, and cost, revenue and margin month to date."""
+    await set_system_mode(session, True)
+    runtime = request.app.state.runtime
+    stmt = select(Organization)
+    if not include_deleted:
+        stmt = stmt.where(Organization.deleted_at.is_(None))
+    if plan is not None:
+        stmt = stmt.where(Organization.plan == plan)
+    if q is not None:
+        pattern = _like(q)
+        stmt = stmt.where(or_(func.lower(Organization.name).like(pattern, escape="\\"),
+                              func.lower(Organization.slug).like(pattern, escape="\\")))
+    rows, cursor = await paginate(session, stmt, request=request, params=params,
+                                  sort=ORGANIZATION_SORT)
+    summaries = await tenant_summaries(session, rows, now=runtime.clock.now(),
+                                       model=CostModel.from_settings(runtime.settings))
+    page = Page[AdminOrganizationRead](
+        data=[AdminOrganizationRead.model_validate(s) for s in summaries], next_cursor=cursor,
+        has_more=cursor is not None,
+    )
+    return page_response(request, page)
 
 
 @usage_router.get("/usage", response_model=UsageRead, operation_id="get_usage")

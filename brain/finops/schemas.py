@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from brain.billing.schemas import QuotaRead
+from brain.core.schemas import ResponseModel, StrId, UTCTimestamp
 
 
 class TenantCost(BaseModel):
@@ -40,3 +43,33 @@ class CostsReport(BaseModel):
     tenants: list[TenantCost]
     plans: list[PlanCost]
     top_movers: list[CostMover]
+
+
+class TenantSeats(ResponseModel):
+    included: int
+    used: int = Field(description="Members of the organization.")
+    max: int | None = Field(description="None: unlimited.")
+
+
+class AdminOrganizationRead(ResponseModel):
+    """One tenant in the operators' console: plan, status, seats, this month's usage and
+    what it cost and earned month to date."""
+
+    id: StrId
+    name: str
+    slug: str
+    plan: str
+    status: str = Field(description="The billing status the product acts on (trialing, "
+                        "active, past_due, restricted, canceled, paused, incomplete).")
+    read_only: bool
+    created_at: UTCTimestamp
+    deleted_at: UTCTimestamp | None
+    seats: TenantSeats
+    events_this_month: QuotaRead = Field(description="Events ingested this month against "
+                                         "the plan's limit (operator overrides applied).")
+    usage_this_month: dict[str, float] = Field(description="Metered usage per meter, month "
+                                               "to date.")
+    cost_usd: float = Field(description="Platform cost month to date (the cost model).")
+    revenue_usd: float | None = Field(description="What the plan pays for the days so far "
+                                      "this month (None: custom-priced Enterprise).")
+    margin_usd: float | None

@@ -1,4 +1,5 @@
-"""FinOps jobs: the daily cost alert (a tenant costing more than its plan's
+"""FinOps jobs: the daily storage measure (`finops.measure_storage`, see
+`brain.finops.storage`) and the daily cost alert (a tenant costing more than its plan's
 `cost_alert_share` of the plan's price, month to date, notifies the platform operators once
 per month; trials are compared with `finops_trial_alert_usd` a month)."""
 
@@ -20,6 +21,7 @@ from brain.organizations.models import Organization
 
 logger = logging.getLogger("brain.finops")
 COST_ALERTS_JOB = "finops.cost_alerts"
+MEASURE_STORAGE_JOB = "finops.measure_storage"
 
 
 @job(COST_ALERTS_JOB)
@@ -79,3 +81,13 @@ async def cost_alerts(runtime: Runtime) -> None:
         for email in operators:
             await send_email_now(runtime, to=email, template="notification", locale="en",
                                  context={"title": title, "body": body}, delays=())
+
+
+@job(MEASURE_STORAGE_JOB)
+async def measure_storage(runtime: Runtime) -> None:
+    """Daily: record each organization's stored bytes in the `storage_bytes` meter (the
+    cost model prices them per GB-month)."""
+    from brain.finops.storage import record_storage
+
+    async with system_session(runtime.session_factory) as session:
+        await record_storage(session, runtime.clock.now().date())

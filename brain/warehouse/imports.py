@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import UploadFile
 
+from brain.billing.gates import record_ingested
 from brain.core.auth import AuthContext, SubjectType
 from brain.core.db import tenant_session
 from brain.core.models import utcnow, uuid7
@@ -557,6 +558,8 @@ class ImportRunner:
         async with tenant_session(self.session_factory, self.organization_id) as session:
             if chunk.rows:
                 await handler.write(session, self.auth, chunk.rows)
+                # Counted against the plan's events per month, past the limit too: kept.
+                await record_ingested(session, self.organization_id, len(chunk.rows))
             self.rows_accepted += len(chunk.rows)
             self.rows_rejected += len(chunk.errors)
             room = MAX_STORED_ERRORS - len(self.stored_errors)

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from brain.billing.catalog import Quota
+from brain.billing.gates import require_quota_room
 from brain.core.deps import AppSettings, DbSession, Jobs, ReadData, WriteImports
 from brain.core.errors import ProblemError
 from brain.core.models import uuid7
@@ -73,6 +75,8 @@ def _upload_errors(kind: object, upload: object) -> list[dict[str, Any]]:
     status_code=202,
     operation_id="create_import",
     openapi_extra=_UPLOAD_BODY,
+    # The rows are counted as the job writes them; a new import needs room this month.
+    dependencies=[Depends(require_quota_room(Quota.events_per_month))],
 )
 async def create_import(
     org_id: uuid.UUID,

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from brain.billing.catalog import Quota
+from brain.billing.gates import admit_ingestion, charge_quota
 from brain.core.deps import DbSession, ReadData, WriteData
 from brain.core.etag import check_if_match
 from brain.core.pagination import PageParams, SortOptions, json_response, page_params, paginate
@@ -80,6 +82,8 @@ async def list_daily_metrics(
     status_code=201,
     operation_id="create_daily_metric",
     responses={200: {"description": "A row with this natural key existed and was replaced."}},
+    # One row is one event of the plan's events per month.
+    dependencies=[Depends(charge_quota(Quota.events_per_month, meter="rows_ingested"))],
 )
 async def create_daily_metric(
     org_id: uuid.UUID, body: DailyMetricWrite, auth: WriteData, session: DbSession
@@ -132,6 +136,7 @@ async def batch_upsert_daily_metrics(
 ) -> Response:
     """Upsert 1-10,000 rows all-or-nothing (last row wins per key; errors name each row)."""
     body = parse_json_body(DailyMetricBatch, await request.body())
+    await admit_ingestion(request, session, auth.organization_id, len(body.rows))
     upserted = await service.batch_upsert_daily_metrics(session, auth, body.rows)
     return json_response(DailyMetricBatchResult(upserted=upserted))
 

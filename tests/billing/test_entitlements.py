@@ -1,5 +1,7 @@
-"""The entitlement matrix: every gated route and job x every plan → allowed, or the
-documented 403 `plan-required` naming the cheapest plan that unlocks it."""
+"""The entitlement gate itself, for every module (EYES, REFLEXES and VOICE have no routes
+yet): probe routes gated like a module's route x every plan → allowed, or the documented 403
+`plan-required` naming the cheapest plan that unlocks it; overrides; integration slots. The
+matrix of the real routes and jobs is `test_entitlement_matrix.py`."""
 
 from __future__ import annotations
 

@@ -9,11 +9,11 @@ import uuid
 import httpx
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from brain.identity.models import ApiKey
 from brain.organizations.permissions import Role
-from tests.factories import Tenant
+from tests.factories import Tenant, put_on_plan
 from tests.platform.helpers import assert_problem, describe, raw_headers, system_view
 
 
@@ -119,8 +119,9 @@ async def test_last_used_at_is_recorded(api: httpx.AsyncClient, tenant: Tenant) 
 )
 async def test_role_matrix(
     api: httpx.AsyncClient, tenant: Tenant, role: Role, read_org: int, write_org: int,
-    manage_keys: int,
+    manage_keys: int, session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
+    await put_on_plan(session_factory, tenant.id, "enterprise")  # custom retention
     headers = tenant.headers(role)
     assert (await api.get(tenant.path(), headers=headers)).status_code == read_org
     patch = await api.patch(tenant.path(), json={"data_retention_days": 365}, headers=headers)

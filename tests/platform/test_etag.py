@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from brain.organizations.permissions import Role, permissions_for
-from tests.factories import Tenant, make_member_session
+from tests.factories import Tenant, make_member_session, put_on_plan
 from tests.platform.helpers import assert_problem, describe, problem_violations
 from tests.platform.openapi_walk import RequestBuilder, tenant_operations
 from tests.platform.tenant_objects import World
@@ -90,7 +90,10 @@ async def test_errors_carry_no_etag(api: httpx.AsyncClient, tenant: Tenant) -> N
     assert "etag" not in response.headers
 
 
-async def test_if_match_on_patch(api: httpx.AsyncClient, tenant: Tenant) -> None:
+async def test_if_match_on_patch(
+    api: httpx.AsyncClient, tenant: Tenant, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await put_on_plan(session_factory, tenant.id, "enterprise")  # custom retention
     first = await _get(api, tenant.path(), tenant)
     etag = first.headers["etag"]
     updated = await api.patch(tenant.path(), json={"name": "Renamed once"},
