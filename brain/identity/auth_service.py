@@ -150,6 +150,9 @@ async def _verify(password_hash: str | None, password: str) -> bool:
     return await asyncio.to_thread(verify_password, password_hash, normalize_password(password))
 
 
+verify_password_async = _verify
+
+
 async def end_read_phase(db: AsyncSession) -> None:
     """Commit what the request did so far (reads, a session touch) before the ~50 ms of
     argon2 work, so no pooled connection or database snapshot is held while hashing. On
@@ -169,6 +172,13 @@ async def mfa_enabled(db: AsyncSession, user_id: uuid.UUID) -> bool:
     return await user_has_mfa(db, user_id)
 
 
+async def second_factors(db: AsyncSession, user_id: uuid.UUID) -> list[str]:
+    """The user's second factors ("totp", "webauthn"); empty without MFA."""
+    from brain.identity.mfa import mfa_methods
+
+    return await mfa_methods(db, user_id)
+
+
 async def user_read(db: AsyncSession, user: User, *, mfa: bool | None = None) -> UserRead:
     """The user as the API shows it (`mfa` when the caller already knows it)."""
     return UserRead(
@@ -178,6 +188,7 @@ async def user_read(db: AsyncSession, user: User, *, mfa: bool | None = None) ->
         email_verified=user.email_verified_at is not None,
         locale=user.locale,
         mfa_enabled=await mfa_enabled(db, user.id) if mfa is None else mfa,
+        is_platform_operator=user.is_platform_operator,
         created_at=user.created_at,
     )
 
@@ -500,9 +511,12 @@ class LoginOutcome:
     session_token: str | None = None
     challenge_id: str | None = None
     problem: ProblemError | None = None
+    # With a challenge: the second factors that can answer it ("totp", "webauthn").
+    mfa_methods: tuple[str, ...] = ()
 
 
-async def _sso_login_url(db: AsyncSession, email: str) -> str | None:
+async def sso_login_url(db: AsyncSession, email: str) -> str | None:
+    """Where to log in when the email's domain belongs to an organization enforcing SSO."""
     connection = await sso_enforced_for_email(db, email)
     if connection is None:
         return None
@@ -528,7 +542,7 @@ async def login(
         return LoginOutcome(problem=rate_limited(
             locked, "Too many failed logins; try again in {seconds} seconds."
         ))
-    sso_url = await _sso_login_url(db, body.email)
+    sso_url = await sso_login_url(db, body.email)
     if sso_url is not None:
         await audit(db, runtime, request, "auth.login", user=await find_user(db, body.email),
                     outcome="denied", details={"reason": "sso_required"})
@@ -537,7 +551,8 @@ async def login(
             kind="sso-required", extra={"sso_login_url": sso_url},
         ))
     user = await find_user(db, body.email)
-    has_mfa = user is not None and await mfa_enabled(db, user.id)
+    methods = await second_factors(db, user.id) if user is not None else []
+    has_mfa = bool(methods)
     await end_read_phase(db)
     ok = await _verify(user.password_hash if user is not None else None, body.password)
     # From here each branch writes (the audit row) before it reads again, so on SQLite the
@@ -558,7 +573,7 @@ async def login(
         challenge = await create_login_challenge(
             db, user=user, clock=runtime.clock, ip=ip, user_agent=agent
         )
-        return LoginOutcome(user=user, challenge_id=challenge)
+        return LoginOutcome(user=user, challenge_id=challenge, mfa_methods=tuple(methods))
     await audit(db, runtime, request, "auth.login", user=user, details={"method": "password"})
     _, token = await start_session(db, user=user, clock=runtime.clock, ip=ip, user_agent=agent)
     return LoginOutcome(user=user, session_token=token)

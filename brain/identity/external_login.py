@@ -102,6 +102,8 @@ class LoginResult:
     session_token: str | None = field(default=None, repr=False)
     mfa_challenge: str | None = field(default=None, repr=False)
     organization_id: uuid.UUID | None = None
+    # With `mfa_challenge`: the second factors that can answer it ("totp", "webauthn").
+    mfa_methods: tuple[str, ...] = ()
 
 
 def safe_next(value: str | None) -> str:
@@ -142,9 +144,15 @@ def success_redirect(next_path: str) -> RedirectResponse:
                             headers={"Cache-Control": "no-store"})
 
 
-def mfa_redirect(challenge: str, next_path: str) -> RedirectResponse:
-    """To the login page's second-factor step (POST /api/v1/auth/mfa/challenge)."""
-    query = urlencode({"mfa_challenge": challenge, "next": safe_next(next_path)})
+def mfa_redirect(
+    challenge: str, next_path: str, methods: tuple[str, ...] = ()
+) -> RedirectResponse:
+    """To the login page's second-factor step (POST /api/v1/auth/mfa/challenge, or a passkey
+    through /api/v1/auth/webauthn/mfa/…); `mfa_methods` says which factors can answer."""
+    params = {"mfa_challenge": challenge, "next": safe_next(next_path)}
+    if methods:
+        params["mfa_methods"] = ",".join(methods)
+    query = urlencode(params)
     return RedirectResponse(f"{LOGIN_ERROR_PATH}?{query}", status_code=302,
                             headers={"Cache-Control": "no-store"})
 

@@ -40,7 +40,14 @@ from brain.core.jobs import JobBuffer
 from brain.core.runtime import Runtime
 from brain.core.tenancy import TenantRepository
 from brain.identity.auth_service import audit, revoke
-from brain.identity.models import OneTimeToken, RecoveryCode, TotpFactor, User
+from brain.identity.models import (
+    OneTimeToken,
+    RecoveryCode,
+    TotpFactor,
+    User,
+    WebAuthnChallenge,
+    WebAuthnCredential,
+)
 from brain.identity.sessions import hash_token
 from brain.organizations.context_cache import evict_user_contexts
 from brain.organizations.models import Membership, Organization
@@ -64,6 +71,9 @@ CHALLENGE_MAX_ATTEMPTS = 5
 # A session established with password+MFA this recently may remove the factor without a code.
 REAUTHENTICATION_WINDOW = timedelta(minutes=10)
 MFA_SESSION_METHOD = "password+mfa"
+# A passwordless login with a passkey (possession plus the authenticator's user verification).
+PASSKEY_SESSION_METHOD = "passkey"
+STRONG_SESSION_METHODS = frozenset({MFA_SESSION_METHOD, PASSKEY_SESSION_METHOD})
 # Wrong codes per user (all MFA endpoints together) before further tries are refused.
 MAX_CODE_FAILURES = 10
 CODE_FAILURE_WINDOW_SECONDS = 15 * 60
@@ -205,13 +215,25 @@ async def get_factor(db: AsyncSession, user_id: uuid.UUID) -> TotpFactor | None:
 
 
 async def user_has_mfa(db: AsyncSession, user_id: uuid.UUID) -> bool:
-    """Whether logging in as this user needs a second factor (a confirmed TOTP factor)."""
-    found = await db.scalar(
-        select(
-            exists().where(TotpFactor.user_id == user_id, TotpFactor.confirmed_at.is_not(None))
+    """Whether logging in as this user needs a second factor: a confirmed TOTP factor or a
+    registered passkey."""
+    return bool(await mfa_methods(db, user_id))
+
+
+async def mfa_methods(db: AsyncSession, user_id: uuid.UUID) -> list[str]:
+    """The second factors the user can answer a login challenge with: "totp" (a confirmed
+    authenticator app; its recovery codes go with it) and "webauthn" (a passkey)."""
+    totp_found, passkey_found = (
+        await db.execute(
+            select(
+                exists().where(
+                    TotpFactor.user_id == user_id, TotpFactor.confirmed_at.is_not(None)
+                ),
+                exists().where(WebAuthnCredential.user_id == user_id),
+            )
         )
-    )
-    return bool(found)
+    ).one()
+    return [m for m, on in (("totp", totp_found), ("webauthn", passkey_found)) if on]
 
 
 async def mfa_enrolment_required(db: AsyncSession, user_id: uuid.UUID) -> bool:
@@ -393,9 +415,22 @@ async def remove_mfa(db: AsyncSession, user_id: uuid.UUID) -> bool:
     return _rowcount(result) > 0
 
 
+async def remove_passkeys(db: AsyncSession, user_id: uuid.UUID) -> bool:
+    """Delete all the user's passkeys and their ceremonies in flight; whether there was one."""
+    result = await db.execute(
+        delete(WebAuthnCredential).where(WebAuthnCredential.user_id == user_id)
+    )
+    await db.execute(delete(WebAuthnChallenge).where(WebAuthnChallenge.user_id == user_id))
+    return _rowcount(result) > 0
+
+
 def recently_reauthenticated(method: str, created_at: datetime, clock: Clock) -> bool:
-    """A session opened with password+MFA within the re-authentication window."""
-    return method == MFA_SESSION_METHOD and clock.now() - created_at <= REAUTHENTICATION_WINDOW
+    """A session opened with password+MFA (or a passkey) within the re-authentication
+    window."""
+    return (
+        method in STRONG_SESSION_METHODS
+        and clock.now() - created_at <= REAUTHENTICATION_WINDOW
+    )
 
 
 # --- failed-code throttle --------------------------------------------------------------------
@@ -462,6 +497,56 @@ class ChallengeOutcome:
         return self.user is not None and self.method is not None
 
 
+async def live_challenge(
+    db: AsyncSession, challenge_id: str, *, now: datetime
+) -> tuple[OneTimeToken | None, uuid.UUID | None]:
+    """The login challenge if it can still be answered (unknown, used, expired or out of
+    attempts: None), and the user it was issued to when it exists at all."""
+    row = await db.scalar(
+        select(OneTimeToken).where(
+            OneTimeToken.token_hash == hash_token(challenge_id),
+            OneTimeToken.purpose == CHALLENGE_PURPOSE,
+        )
+    )
+    if row is None:
+        return None, None
+    if (
+        row.used_at is not None
+        or row.expires_at <= now
+        or row.attempts >= CHALLENGE_MAX_ATTEMPTS
+    ):
+        return None, row.user_id
+    return row, row.user_id
+
+
+async def take_challenge_attempt(db: AsyncSession, row: OneTimeToken) -> int | None:
+    """Spend one attempt of the challenge (atomically, so parallel guesses cannot exceed the
+    limit); the attempts used so far, or None when none was left."""
+    attempts = await db.scalar(
+        update(OneTimeToken)
+        .where(
+            OneTimeToken.id == row.id,
+            OneTimeToken.used_at.is_(None),
+            OneTimeToken.attempts < CHALLENGE_MAX_ATTEMPTS,
+        )
+        .values(attempts=OneTimeToken.attempts + 1)
+        .returning(OneTimeToken.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    return None if attempts is None else int(attempts)
+
+
+async def finish_challenge(db: AsyncSession, row: OneTimeToken, *, now: datetime) -> bool:
+    """Use the challenge up (whether this request was the one that did)."""
+    used = await db.execute(
+        update(OneTimeToken)
+        .where(OneTimeToken.id == row.id, OneTimeToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(used) == 1
+
+
 async def answer_challenge(
     db: AsyncSession,
     cache: Cache,
@@ -478,32 +563,11 @@ async def answer_challenge(
     a user but no method when the code is wrong; both when the login may proceed.
     """
     now = clock.now()
-    row = await db.scalar(
-        select(OneTimeToken).where(
-            OneTimeToken.token_hash == hash_token(challenge_id),
-            OneTimeToken.purpose == CHALLENGE_PURPOSE,
-        )
-    )
-    if (
-        row is None
-        or row.used_at is not None
-        or row.expires_at <= now
-        or row.attempts >= CHALLENGE_MAX_ATTEMPTS
-    ):
-        return ChallengeOutcome(user_id=row.user_id if row is not None else None)
+    row, owner = await live_challenge(db, challenge_id, now=now)
+    if row is None:
+        return ChallengeOutcome(user_id=owner)
     await ensure_not_locked(cache, row.user_id)
-    # Take an attempt first (atomically), so parallel guesses cannot exceed the limit.
-    attempts = await db.scalar(
-        update(OneTimeToken)
-        .where(
-            OneTimeToken.id == row.id,
-            OneTimeToken.used_at.is_(None),
-            OneTimeToken.attempts < CHALLENGE_MAX_ATTEMPTS,
-        )
-        .values(attempts=OneTimeToken.attempts + 1)
-        .returning(OneTimeToken.attempts)
-        .execution_options(synchronize_session=False)
-    )
+    attempts = await take_challenge_attempt(db, row)
     if attempts is None:
         return ChallengeOutcome(user_id=row.user_id)
     user = await db.get(User, row.user_id)
@@ -512,17 +576,11 @@ async def answer_challenge(
     method = await verify_second_factor(
         db, user_id=user.id, code=code, keys=keys, clock=clock, recovery=recovery
     )
-    remaining = CHALLENGE_MAX_ATTEMPTS - int(attempts)
+    remaining = CHALLENGE_MAX_ATTEMPTS - attempts
     if method is None:
         await note_code_failure(cache, user.id)
         return ChallengeOutcome(user=user, user_id=user.id, attempts_remaining=remaining)
-    used = await db.execute(
-        update(OneTimeToken)
-        .where(OneTimeToken.id == row.id, OneTimeToken.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if _rowcount(used) != 1:
+    if not await finish_challenge(db, row, now=now):
         return ChallengeOutcome(user_id=user.id)
     return ChallengeOutcome(user=user, user_id=user.id, method=method,
                             attempts_remaining=remaining)
@@ -569,7 +627,9 @@ async def reset_member_mfa(
         raise ProblemError(
             403, "Remove your own authenticator with DELETE /api/v1/auth/mfa/totp."
         )
-    had_factor = await remove_mfa(db, membership.user_id)
+    had_totp = await remove_mfa(db, membership.user_id)
+    had_passkeys = await remove_passkeys(db, membership.user_id)
+    had_factor = had_totp or had_passkeys
     await revoke(db, runtime, jobs, user_id=membership.user_id)
     await forget_user_contexts(db, runtime.cache, jobs, membership.user_id)
     return membership, had_factor
@@ -637,6 +697,24 @@ _NOTICES: dict[str, dict[str, tuple[str, str]]] = {
                "Un administrador de tu organización quitó la aplicación de autenticación de "
                "tu cuenta de Brain y cerró tus sesiones.\n\nVuelve a configurarla al iniciar "
                "sesión."),
+    },
+    "passkey_added": {
+        "en": ("A passkey was added to your account",
+               "A new passkey can now sign in to your Brain account.\n\n"
+               "If this was not you, remove it in Settings → Security and reset your "
+               "password now."),
+        "es": ("Se añadió una llave de acceso a tu cuenta",
+               "Una nueva llave de acceso puede iniciar sesión en tu cuenta de Brain.\n\n"
+               "Si no fuiste tú, quítala en Ajustes → Seguridad y restablece tu contraseña "
+               "ahora."),
+    },
+    "passkey_removed": {
+        "en": ("A passkey was removed from your account",
+               "A passkey was removed from your Brain account.\n\n"
+               "If this was not you, reset your password now."),
+        "es": ("Se quitó una llave de acceso de tu cuenta",
+               "Se quitó una llave de acceso de tu cuenta de Brain.\n\n"
+               "Si no fuiste tú, restablece tu contraseña ahora."),
     },
     "recovery_codes": {
         "en": ("New recovery codes were created",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brain.core.models import Base, IdMixin, TenantMixin, TimestampMixin, utcnow
@@ -119,3 +119,51 @@ class ExternalIdentity(IdMixin, TimestampMixin, Base):
     source: Mapped[str] = mapped_column(String(80))
     email: Mapped[str | None] = mapped_column(String(320), default=None)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class WebAuthnCredential(IdMixin, TimestampMixin, Base):
+    """A passkey or security key (WebAuthn public-key credential) of a user: a second factor,
+    and a passwordless login when the authenticator keeps it as a discoverable credential."""
+
+    __tablename__ = "webauthn_credentials"
+    __table_args__ = (Index("ix_webauthn_credentials_user", "user_id", "created_at"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The credential id (base64url, as browsers send it); unique across all users.
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    # The COSE_Key of the credential's public key, as the authenticator attested it.
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    transports: Mapped[list[str]] = mapped_column(JSON, default=list)
+    name: Mapped[str] = mapped_column(String(100))
+    aaguid: Mapped[str] = mapped_column(String(36), default="")
+    # "single_device" or "multi_device" (a synced passkey), and whether it is backed up.
+    device_type: Mapped[str] = mapped_column(String(20), default="single_device")
+    backed_up: Mapped[bool] = mapped_column(default=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class WebAuthnChallenge(IdMixin, Base):
+    """One WebAuthn ceremony in flight: the challenge the browser must sign, single use, bound
+    to what started it (the session that registers, the login challenge of an MFA step, or
+    only its own `ceremony_id` for a passwordless login)."""
+
+    __tablename__ = "webauthn_challenges"
+    __table_args__ = (Index("ix_webauthn_challenges_expires", "expires_at"),)
+
+    # SHA-256 of the opaque ceremony id the client sends back.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # register | reauthenticate | mfa | passwordless
+    purpose: Mapped[str] = mapped_column(String(20))
+    challenge: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), default=None
+    )
+    session_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_sessions.id", ondelete="CASCADE"), default=None
+    )
+    # SHA-256 of the MFA login challenge this step answers.
+    login_challenge_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -20,6 +20,7 @@ from brain.core.pagination import json_response
 from brain.identity import auth_service as service
 from brain.identity.cookies import clear_login_cookies, set_login_cookies
 from brain.identity.router_sessions import router as sessions_router
+from brain.identity.router_webauthn import router as webauthn_router
 from brain.identity.schemas_auth import (
     LoginRequest,
     LoginResult,
@@ -103,15 +104,21 @@ async def login(
     body: LoginRequest, request: Request, session: DbSession, settings: AppSettings
 ) -> Response:
     """Log in with email and password: sets the session and CSRF cookies, or — when you have
-    a second factor — answers `{"mfa_required": true, "challenge_id": …}` without cookies
-    (then POST /api/v1/auth/mfa/challenge). A wrong email or password is one 401 whether or
+    a second factor — answers `{"mfa_required": true, "challenge_id": …, "methods": [...]}`
+    without cookies (then POST /api/v1/auth/mfa/challenge with a code, or
+    /api/v1/auth/webauthn/mfa/… with a passkey). A wrong email or password is one 401 whether or
     not the email exists; repeated failures lock the account and the IP with back-off (429
     with Retry-After); organizations enforcing SSO answer 403 `sso-required` with the URL."""
     outcome = await service.login(session, get_runtime(request), body=body, request=request)
     if outcome.problem is not None:
         return problem(request, outcome.problem)
     if outcome.challenge_id is not None:
-        return json_response(MfaRequired(challenge_id=outcome.challenge_id), headers=NO_STORE)
+        return json_response(
+            MfaRequired.model_validate(
+                {"challenge_id": outcome.challenge_id, "methods": list(outcome.mfa_methods)}
+            ),
+            headers=NO_STORE,
+        )
     assert outcome.user is not None
     assert outcome.session_token is not None
     response = json_response(
@@ -183,4 +190,4 @@ async def reset_password(
     return Response(status_code=204)
 
 
-routers: list[APIRouter] = [router, sessions_router]
+routers: list[APIRouter] = [router, sessions_router, webauthn_router]

@@ -7,15 +7,16 @@ import logging
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from starlette.responses import Response
 
+from brain.billing.gates import SSO_ENFORCEMENT_GATE
 from brain.core.auth import AuthContext
 from brain.core.deps import AppSettings, Authorized, DbSession, get_runtime
 from brain.core.errors import NotFound, ProblemError
 from brain.core.etag import check_if_match, etag_of_model
 from brain.core.pagination import json_response
-from brain.identity import oidc
+from brain.identity import auth_service, oidc
 from brain.identity.cookies import set_login_cookies
 from brain.identity.external_login import (
     BINDING_COOKIE,
@@ -33,6 +34,8 @@ from brain.identity.schemas_sso import (
     SocialProviders,
     SsoConnectionRead,
     SsoConnectionWrite,
+    SsoDiscoverRequest,
+    SsoDiscovery,
     SsoTestResult,
 )
 from brain.identity.social import (
@@ -48,6 +51,8 @@ from brain.identity.sso import (
     delete_connection,
     get_connection,
     put_connection,
+    sso_connection_for_email,
+    sso_login_path,
 )
 from brain.identity.sso_login import (
     CallbackParams,
@@ -113,6 +118,8 @@ async def get_sso_connection(
 @connection_router.put(
     "", response_model=SsoConnectionRead, operation_id="put_sso_connection",
     responses={201: {"description": "Created", "model": SsoConnectionRead}},
+    # Enforcing SSO (`enforced: true`) is an Enterprise feature.
+    dependencies=[Depends(SSO_ENFORCEMENT_GATE)],
 )
 async def put_sso_connection(
     org_id: uuid.UUID,
@@ -182,7 +189,7 @@ def _signed_in(result: LoginResult, flow: FlowContext) -> Response:
     MFA, to the login page's second-factor step)."""
     if result.session_token is None:
         assert result.mfa_challenge is not None
-        return mfa_redirect(result.mfa_challenge, result.next_path)
+        return mfa_redirect(result.mfa_challenge, result.next_path, result.mfa_methods)
     response = success_redirect(result.next_path)
     set_login_cookies(response, token=result.session_token, settings=flow.settings)
     return response
@@ -251,6 +258,36 @@ async def finish_sso_login(
     except Exception:
         return await _unexpected(flow, "login callback")
     return _signed_in(result, flow)
+
+
+@login_router.post(
+    "/sso/discover", response_model=SsoDiscovery, operation_id="discover_sso",
+    responses={429: {"description": "Too many look-ups from your address; see Retry-After."}},
+)
+async def discover_sso(
+    body: SsoDiscoverRequest, request: Request, session: DbSession
+) -> Response:
+    """Whether the email's domain signs in with single sign-on, and where. It reveals only
+    what a domain's login page shows anyone (never whether the address has an account);
+    rate-limited per IP like the login."""
+    runtime = get_runtime(request)
+    ip = auth_service.client_ip(request)
+    if ip and (locked := await auth_service.throttle(runtime).hit(
+        "sso-discover", ip, limit=runtime.settings.login_ip_per_minute, window_seconds=60
+    )):
+        raise auth_service.rate_limited(locked, "Too many look-ups; retry in {seconds} s.")
+    found = None
+    if "@" in body.email:
+        found = await sso_connection_for_email(session, body.email)
+    if found is None:
+        return json_response(SsoDiscovery(sso=False), headers={"Cache-Control": "no-store"})
+    connection, organization = found
+    return json_response(
+        SsoDiscovery(sso=True, enforced=connection.enforced,
+                     login_url=sso_login_path(organization.slug),
+                     organization_name=organization.name),
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @login_router.get("/social", response_model=SocialProviders,

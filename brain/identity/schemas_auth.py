@@ -98,6 +98,9 @@ class UserRead(ResponseModel):
     email_verified: bool
     locale: str
     mfa_enabled: bool
+    is_platform_operator: bool = Field(
+        default=False, description="May use the operator console (`/api/v1/admin/*`)."
+    )
     created_at: UTCTimestamp
 
 
@@ -111,10 +114,23 @@ class LoginResult(ResponseModel):
     mfa_required: Literal[False] = False
 
 
+MfaMethod = Literal["totp", "webauthn"]
+
+
+def _totp_only() -> list[MfaMethod]:
+    return ["totp"]
+
+
 class MfaRequired(ResponseModel):
     mfa_required: Literal[True] = True
     challenge_id: str = Field(
-        description="Answer with POST /api/v1/auth/mfa/challenge within 5 minutes."
+        description="Answer with POST /api/v1/auth/mfa/challenge (a code) or "
+        "POST /api/v1/auth/webauthn/mfa/verify (a passkey) within 5 minutes."
+    )
+    methods: list[MfaMethod] = Field(
+        default_factory=_totp_only,
+        description="The second factors that can answer: `totp` (a code of the "
+        "authenticator app, or a recovery code) and `webauthn` (a passkey).",
     )
 
 

@@ -165,3 +165,23 @@ class SocialProviderInfo(ResponseModel):
 
 class SocialProviders(ResponseModel):
     providers: list[SocialProviderInfo]
+
+
+class SsoDiscoverRequest(RequestModel):
+    email: Annotated[str, StringConstraints(min_length=3, max_length=320)] = Field(
+        description="The address typed on the login page; only its domain is used."
+    )
+
+
+class SsoDiscovery(ResponseModel):
+    """Whether the email's domain signs in through an organization's identity provider. It
+    says nothing about whether the address has an account."""
+
+    sso: bool
+    enforced: bool = Field(
+        False, description="The organization refuses password logins for the domain."
+    )
+    login_url: str | None = Field(
+        None, description="Where to start the SSO login (add `?email=…&next=…`)."
+    )
+    organization_name: str | None = None

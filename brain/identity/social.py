@@ -286,7 +286,7 @@ async def _sign_in(
             flow.db, flow.cache, profile=profile, source=f"social:{provider.value}",
             email_is_verified=profile.email_verified is True, clock=flow.clock,
         )
-        challenge = await _second_factor(flow, user)
+        challenge, methods = await _second_factor(flow, user)
         token = None
         if challenge is None:
             token = await open_session(flow.db, user=user, clock=flow.clock,
@@ -298,20 +298,22 @@ async def _sign_in(
                  "mfa_required": challenge is not None},
     )
     return LoginResult(user_id=user.id, session_token=token, mfa_challenge=challenge,
-                       next_path=pending.next_path)
+                       mfa_methods=methods, next_path=pending.next_path)
 
 
-async def _second_factor(flow: FlowContext, user: User) -> str | None:
-    """A login challenge when the user has MFA: a social account must not bypass it."""
-    from brain.identity.mfa import create_login_challenge, user_has_mfa
+async def _second_factor(flow: FlowContext, user: User) -> tuple[str | None, tuple[str, ...]]:
+    """A login challenge and the factors that can answer it when the user has MFA: a social
+    account must not bypass it."""
+    from brain.identity.mfa import create_login_challenge, mfa_methods
 
-    if not await user_has_mfa(flow.db, user.id):
-        return None
+    methods = tuple(await mfa_methods(flow.db, user.id))
+    if not methods:
+        return None, ()
     ip, agent = request_origin(flow.request)
     challenge = await create_login_challenge(flow.db, user=user, clock=flow.clock, ip=ip,
                                              user_agent=agent)
     await set_system_mode(flow.db, True)
-    return challenge
+    return challenge, methods
 
 
 async def _audit_failure(

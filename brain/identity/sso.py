@@ -59,6 +59,32 @@ async def sso_enforced_for_email(session: AsyncSession, email: str) -> SsoConnec
     return None
 
 
+async def sso_connection_for_email(
+    session: AsyncSession, email: str
+) -> tuple[SsoConnection, Organization] | None:
+    """The enabled SSO connection (and its organization) whose allowed domains include the
+    email's, if any (a domain belongs to at most one enabled connection)."""
+    domain = email_domain(email)
+    if not domain:
+        return None
+    await set_system_mode(session, True)
+    try:
+        rows = (
+            await session.execute(
+                select(SsoConnection, Organization)
+                .join(Organization, Organization.id == SsoConnection.organization_id)
+                .where(SsoConnection.enabled.is_(True), Organization.deleted_at.is_(None))
+                .order_by(SsoConnection.created_at, SsoConnection.id)
+            )
+        ).all()
+    finally:
+        await set_system_mode(session, False)
+    for connection, organization in rows:
+        if domain in {d.lower() for d in connection.allowed_domains}:
+            return connection, organization
+    return None
+
+
 def sso_redirect_uri(settings: Settings) -> str:
     """The redirect URI every organization registers at its provider."""
     return settings.public_url.rstrip("/") + SSO_CALLBACK_PATH

@@ -6,14 +6,14 @@ import re
 import secrets
 import uuid
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from brain.core.auth import AuthContext, SubjectType
 from brain.core.cache import Cache
 from brain.core.db import set_tenant
 from brain.core.errors import ProblemError
-from brain.identity.models import TotpFactor
+from brain.identity.models import TotpFactor, WebAuthnCredential
 from brain.organizations.context_cache import (
     CONTEXT_CACHE_SECONDS,
     decode_context,
@@ -44,11 +44,34 @@ async def create_organization(
     return org
 
 
-def update_organization(org: Organization, *, changes: OrganizationUpdate) -> Organization:
-    for field, value in changes.model_dump(exclude_unset=True).items():
-        if value is not None:
+def update_organization(
+    org: Organization, *, changes: OrganizationUpdate
+) -> dict[str, dict[str, object]]:
+    """Apply the changes; returns `{field: {"from": old, "to": new}}` of what changed.
+
+    422 when the idle timeout would exceed the absolute one."""
+    values = {k: v for k, v in changes.model_dump(exclude_unset=True).items() if v is not None}
+    idle = int(values.get("session_idle_minutes", org.session_idle_minutes))
+    absolute = int(values.get("session_absolute_hours", org.session_absolute_hours))
+    if idle > absolute * 60:
+        field = (
+            "session_idle_minutes" if "session_idle_minutes" in values
+            else "session_absolute_hours"
+        )
+        raise ProblemError(
+            422,
+            f"The idle timeout ({idle} min) may not be longer than the absolute timeout "
+            f"({absolute} h).",
+            errors=[{"loc": ["body", field],
+                     "message": "The idle timeout must not exceed the absolute timeout."}],
+        )
+    changed: dict[str, dict[str, object]] = {}
+    for field, value in values.items():
+        before = getattr(org, field)
+        if before != value:
+            changed[field] = {"from": before, "to": value}
             setattr(org, field, value)
-    return org
+    return changed
 
 
 class MfaEnrolmentRequired(ProblemError):
@@ -58,7 +81,8 @@ class MfaEnrolmentRequired(ProblemError):
         super().__init__(
             403,
             "This organization requires two-factor authentication: set up an authenticator "
-            "app (POST /api/v1/auth/mfa/totp/setup), then try again.",
+            "app (POST /api/v1/auth/mfa/totp/setup) or add a passkey "
+            "(POST /api/v1/auth/webauthn/register/options), then try again.",
             kind="mfa-enrolment-required",
             extra={"organization_id": str(organization_id)},
         )
@@ -75,7 +99,8 @@ async def member_context(
 ) -> AuthContext | None:
     """A user's `AuthContext` in an organization, or None if they are not a member of it.
 
-    When the organization requires MFA and the user has no confirmed TOTP factor, raises
+    When the organization requires MFA and the user has no second factor (a confirmed TOTP
+    factor or a passkey), raises
     `MfaEnrolmentRequired` (unless `mfa_exempt`, for reading the organization itself).
     With `cache`, a resolved context is kept for `CONTEXT_CACHE_SECONDS`; membership, role
     and grant changes evict it (`brain.organizations.context_cache`)."""
@@ -109,7 +134,12 @@ async def member_context(
     membership, custom_permissions, mfa_required = row
     mfa_missing = bool(mfa_required) and not await session.scalar(
         select(
-            exists().where(TotpFactor.user_id == user_id, TotpFactor.confirmed_at.is_not(None))
+            or_(
+                exists().where(
+                    TotpFactor.user_id == user_id, TotpFactor.confirmed_at.is_not(None)
+                ),
+                exists().where(WebAuthnCredential.user_id == user_id),
+            )
         )
     )
     if mfa_missing and not mfa_exempt:

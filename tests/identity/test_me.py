@@ -20,7 +20,9 @@ async def test_me_shape(browser: AuthClient) -> None:
     body = response.json()
     assert set(body) == {"user", "memberships", "current_organization_id"}
     assert set(body["user"]) == {
-        "id", "email", "name", "email_verified", "locale", "mfa_enabled", "created_at"}
+        "id", "email", "name", "email_verified", "locale", "mfa_enabled",
+        "is_platform_operator", "created_at"}
+    assert body["user"]["is_platform_operator"] is False
     assert body["user"]["created_at"] == "2026-01-05T09:00:00Z"
     assert body["current_organization_id"] == str(account.organization_id)
     assert "password" not in response.text
@@ -34,6 +36,16 @@ async def test_mfa_enabled_reflects_a_confirmed_factor(
                       confirmed_at=(await db.get(User, account.user_id)).created_at))  # type: ignore[union-attr]
     await db.commit()
     assert (await browser.get(f"{AUTH}/me")).json()["user"]["mfa_enabled"] is True
+
+
+async def test_operator_flag_is_shown(browser: AuthClient, db: AsyncSession) -> None:
+    """The web app shows the operator console's nav entry from this flag."""
+    _, account = await register(browser)
+    user = await db.get(User, account.user_id)
+    assert user is not None
+    user.is_platform_operator = True
+    await db.commit()
+    assert (await browser.get(f"{AUTH}/me")).json()["user"]["is_platform_operator"] is True
 
 
 async def test_update_me(browser: AuthClient, db: AsyncSession) -> None:

@@ -172,7 +172,8 @@ async def test_duplicate_email_gets_the_same_answer_and_an_email(
         )
         assert set(response.json()) == {"user", "organization_id"}
         assert set(response.json()["user"]) == {
-            "id", "email", "name", "email_verified", "locale", "mfa_enabled", "created_at"}
+            "id", "email", "name", "email_verified", "locale", "mfa_enabled",
+            "is_platform_operator", "created_at"}
         assert decoy.user_id != account.user_id
         assert set(set_cookie_headers(response)) == {"brain_session", "brain_csrf"}
         assert (await second.get(f"{AUTH}/me")).status_code == 401

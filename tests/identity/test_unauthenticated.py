@@ -25,10 +25,13 @@ from tests.platform.openapi_walk import Operation, RequestBuilder, spec_operatio
 EXPECTED = {
     "get_me", "update_me", "switch_organization", "list_sessions", "get_session",
     "revoke_session", "revoke_other_sessions", "logout", "change_password",
-    "resend_verification_email",
+    "resend_verification_email", "list_passkeys", "get_passkey", "rename_passkey",
+    "delete_passkey", "start_passkey_registration", "finish_passkey_registration",
 }
 # Anonymous by design.
-PUBLIC = {"register", "login", "verify_email", "request_password_reset", "reset_password"}
+PUBLIC = {"register", "login", "verify_email", "request_password_reset", "reset_password",
+          "start_passkey_mfa", "finish_passkey_mfa", "start_passkey_login",
+          "finish_passkey_login", "discover_sso"}
 
 
 def _depends_on_session(dependant: Dependant) -> bool:
@@ -62,7 +65,8 @@ async def test_every_session_route_is_401_without_a_valid_session(
     frozen_clock: FrozenClock,
 ) -> None:
     operations = list(_session_operations(auth_app))
-    builder = RequestBuilder(auth_app.openapi(), {"session_id": str(uuid.uuid4())})
+    builder = RequestBuilder(auth_app.openapi(), {"session_id": str(uuid.uuid4()),
+                                                  "passkey_id": str(uuid.uuid4())})
     async with make_client() as expired:
         await register(expired)
         frozen_clock.advance(timedelta(hours=13))

@@ -261,7 +261,8 @@ async def test_login_then_challenge_end_to_end(
     assert login.status_code == 200, login.text
     body = login.json()
     assert body["mfa_required"] is True
-    assert set(body) == {"mfa_required", "challenge_id"}
+    assert set(body) == {"mfa_required", "challenge_id", "methods"}
+    assert body["methods"] == ["totp"]
     assert SESSION_COOKIE not in login.cookies
     wrong = await _answer(client, body["challenge_id"], _wrong(code_at(enrolled.secret, clock)))
     assert wrong.status_code == 401

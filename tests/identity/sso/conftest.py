@@ -15,7 +15,7 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from brain.app import create_app
 from brain.core.clock import FrozenClock
@@ -23,7 +23,7 @@ from brain.core.jobs import InlineDispatcher
 from brain.core.runtime import Runtime
 from brain.organizations.models import Organization
 from brain.settings import Settings
-from tests.factories import Tenant
+from tests.factories import Tenant, make_tenant, put_on_plan
 from tests.identity.sso.provider import (
     INSTALL_HINT,
     IdpBrowser,
@@ -59,6 +59,15 @@ USERS: dict[str, dict[str, Any]] = {
             "xms_edov": True},
     "nia": {"email": "nia@contoso.test", "name": "Nia Nash", "tid": CONTOSO_TENANT},
 }
+
+
+@pytest_asyncio.fixture
+async def tenant(session_factory: async_sessionmaker[AsyncSession]) -> Tenant:
+    """The organization of the SSO tests, on the Enterprise plan: enforcing SSO is an
+    Enterprise feature (elsewhere the test organization is on the trial)."""
+    made = await make_tenant(session_factory, "Tenant A")
+    await put_on_plan(session_factory, made.id, "enterprise")
+    return made
 
 
 def provider_config() -> dict[str, Any]:

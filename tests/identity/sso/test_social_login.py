@@ -178,15 +178,17 @@ async def test_a_user_with_mfa_still_answers_the_second_factor(
     db.add(pat)
     await db.commit()
 
-    async def has_mfa(_db: Any, user_id: Any) -> bool:
-        return bool(user_id == pat.id)
+    async def methods(_db: Any, user_id: Any) -> list[str]:
+        return ["totp", "webauthn"] if user_id == pat.id else []
 
-    monkeypatch.setattr(mfa, "user_has_mfa", has_mfa)
+    monkeypatch.setattr(mfa, "mfa_methods", methods)
     response = await login(web, idp, GOOGLE, "pat", next="/reports")
     assert response.status_code == 302
     location = response.headers["location"]
     assert location.startswith("/login?mfa_challenge=")
     assert authorization_params(location)["next"] == "/reports"
+    # The login page offers the factors the account has.
+    assert authorization_params(location)["mfa_methods"] == "totp,webauthn"
     assert SESSION_COOKIE not in response.cookies
     assert await sessions_of(db, pat.id) == []
     [event] = await audit_events(db, LOGIN)

@@ -24,6 +24,9 @@ export default function Verify() {
     queryKey: ['verify-email', token],
     queryFn: async () => {
       const result = await unwrap(api.POST('/api/v1/auth/verify', { body: { token: token ?? '' } }));
+      // The page's first /auth/me may still be in flight from before the verification (an
+      // invalidation would join it, not refetch): drop it, then fetch the verified user.
+      await client.cancelQueries({ queryKey: ME_KEY });
       await client.invalidateQueries({ queryKey: ME_KEY });
       return result;
     },

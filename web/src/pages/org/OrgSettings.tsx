@@ -1,6 +1,7 @@
 /**
  * Organization settings: name and retention; the security policy (MFA for everyone, idle and
- * absolute session timeouts); single sign-on (OpenID Connect) with a "test connection" check.
+ * absolute session timeouts, shown with their current values); single sign-on (OpenID
+ * Connect) with a "test connection" check.
  */
 import { Alert, Anchor, Badge, Button, Checkbox, Code, Group, List, NumberInput, PasswordInput, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -13,6 +14,7 @@ import { PageHeader, PageSkeleton, Section } from '../../components/common';
 import { ProblemAlert, fieldError } from '../../components/ProblemAlert';
 import { useT } from '../../i18n';
 import { notifySuccess } from '../../lib/notify';
+import { usePasskeyT } from '../auth/passkeyI18n';
 
 type Organization = Schemas['OrganizationRead'];
 
@@ -56,51 +58,70 @@ function GeneralForm({ org }: { org: Organization }) {
   );
 }
 
-function PolicyForm({ orgId }: { orgId: string }) {
+function PolicyForm({ org }: { org: Organization }) {
   const t = useT();
-  const [mfa, setMfa] = useState<string | null>(null);
-  const [idle, setIdle] = useState<number | string>('');
-  const [absolute, setAbsolute] = useState<number | string>('');
+  const pt = usePasskeyT();
+  const client = useQueryClient();
+  const [mfa, setMfa] = useState(org.mfa_required);
+  const [idle, setIdle] = useState<number | string>(org.session_idle_minutes);
+  const [absolute, setAbsolute] = useState<number | string>(org.session_absolute_hours);
+  const idleValue = typeof idle === 'number' ? idle : Number(idle);
+  const absoluteValue = typeof absolute === 'number' ? absolute : Number(absolute);
+  const idleTooLong = Number.isFinite(idleValue) && Number.isFinite(absoluteValue) && idleValue > absoluteValue * 60;
+  const changed = mfa !== org.mfa_required || idleValue !== org.session_idle_minutes || absoluteValue !== org.session_absolute_hours;
   const save = useMutation({
     mutationFn: () =>
       unwrap(
         api.PATCH('/api/v1/organizations/{org_id}', {
-          ...orgPath(orgId),
-          body: {
-            ...(mfa ? { mfa_required: mfa === 'yes' } : {}),
-            ...(idle !== '' ? { session_idle_minutes: Number(idle) } : {}),
-            ...(absolute !== '' ? { session_absolute_hours: Number(absolute) } : {}),
-          },
+          ...orgPath(org.id),
+          body: { mfa_required: mfa, session_idle_minutes: idleValue, session_absolute_hours: absoluteValue },
         }),
       ),
-    onSuccess: () => notifySuccess(t('app.saved')),
+    onSuccess: async (updated) => {
+      client.setQueryData(['organization', org.id], updated);
+      await client.invalidateQueries({ queryKey: ME_KEY });
+      notifySuccess(t('app.saved'));
+    },
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    save.mutate();
+    if (!idleTooLong) save.mutate();
   };
   return (
     <form onSubmit={submit} noValidate>
       <Stack maw={480}>
-        <Text size="sm" c="dimmed">
-          {t('org.policyHint')}
+        <Text size="sm" c="dimmed" data-testid="policy-current">
+          {pt('orgPolicy.current', {
+            idle: org.session_idle_minutes,
+            absolute: org.session_absolute_hours,
+            mfa: org.mfa_required ? pt('orgPolicy.required') : pt('orgPolicy.optional'),
+          })}
         </Text>
         <ProblemAlert error={save.error} />
-        <Select
-          label={t('org.mfaRequired')}
-          data={[
-            { value: 'yes', label: t('org.mfaYes') },
-            { value: 'no', label: t('org.mfaNo') },
-          ]}
-          value={mfa}
-          onChange={setMfa}
-          clearable
+        <Switch label={t('org.mfaRequired')} description={pt('orgPolicy.mfaHint')} checked={mfa} onChange={(e) => setMfa(e.currentTarget.checked)} />
+        <NumberInput
+          label={t('org.idle')}
+          description={pt('orgPolicy.idleHint')}
+          value={idle}
+          onChange={setIdle}
+          min={5}
+          max={1440}
+          allowDecimal={false}
+          error={fieldError(save.error, 'session_idle_minutes') ?? (idleTooLong ? pt('orgPolicy.idleTooLong') : undefined)}
         />
-        <NumberInput label={t('org.idle')} value={idle} onChange={setIdle} min={5} max={1440} error={fieldError(save.error, 'session_idle_minutes')} />
-        <NumberInput label={t('org.absolute')} value={absolute} onChange={setAbsolute} min={1} max={720} error={fieldError(save.error, 'session_absolute_hours')} />
+        <NumberInput
+          label={t('org.absolute')}
+          description={pt('orgPolicy.absoluteHint')}
+          value={absolute}
+          onChange={setAbsolute}
+          min={1}
+          max={720}
+          allowDecimal={false}
+          error={fieldError(save.error, 'session_absolute_hours')}
+        />
         <Group>
-          <Button type="submit" loading={save.isPending} disabled={!mfa && idle === '' && absolute === ''}>
-            {t('org.apply')}
+          <Button type="submit" loading={save.isPending} disabled={!changed || idleTooLong || idle === '' || absolute === ''}>
+            {pt('orgPolicy.save')}
           </Button>
         </Group>
       </Stack>
@@ -262,7 +283,7 @@ export default function OrgSettings() {
             <GeneralForm org={org.data} />
           </Section>
           <Section title={t('org.security')}>
-            <PolicyForm orgId={orgId} />
+            <PolicyForm org={org.data} />
           </Section>
           {can('sso:manage') && (
             <Section title={t('sso.title')}>
