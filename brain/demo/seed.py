@@ -1,4 +1,5 @@
-"""`brain seed VERTICAL`: write a simulated demo tenant and the ground truth behind it."""
+"""`brain seed VERTICAL`: a simulated demo tenant, loaded through sandbox connections, and the
+ground truth behind it. (`write_simulation` is the test fixtures' direct writer.)"""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from brain.core.db import system_session
 from brain.core.models import Base, utcnow, uuid7
 from brain.core.runtime import Runtime
-from brain.demo.simulator import Simulation, simulate
+from brain.demo.simulator import Simulation
 from brain.identity.models import ApiKey
 from brain.identity.service import issue_api_key
 from brain.organizations.models import Organization
@@ -142,20 +143,32 @@ async def seed_vertical(
     progress: bool = False,
     today: date | None = None,
 ) -> SeedResult:
-    """Create or refresh the vertical's demo tenant; return it with a fresh admin key."""
+    """Create or refresh the vertical's demo tenant; return it with a fresh admin key.
+
+    The data arrives through sandbox connections (`brain.demo.connections`): the provider
+    simulators serve this simulation and the real connectors and sync engine load it."""
+    from brain.demo.connections import DemoSyncFailed, prepare, run_syncs
+    from brain.integrations.sandbox.common import cached_simulation
+
     if vertical not in VERTICALS:
         raise ValueError(f"unknown vertical {vertical!r}; choose one of {', '.join(VERTICALS)}")
     today = today or datetime.now(UTC).date()
     with _reporter(progress) as reporter:
         reporter.start(PHASE_SIMULATE, 1)
-        sim = simulate(vertical, days=days, seed=seed, today=today)
+        # The sandbox simulators serve this very simulation (one per process and world).
+        sim = cached_simulation(vertical, seed, days, today)
         reporter.advance(PHASE_SIMULATE, 1)
         runtime = Runtime.create(settings)
         try:
             async with system_session(runtime.session_factory) as session:
                 org = await demo_organization(session, vertical, sim.profile.organization_name)
                 org_id, org_name = org.id, org.name
-                await write_simulation(session, org_id, sim, progress=reporter)
+                syncs = await prepare(session, org_id, sim, runtime)
+            for sync in syncs:
+                reporter.start(sync_phase(sync.provider), sync.expected_records)
+            await run_syncs(runtime, org_id, syncs,
+                            progress=lambda provider, n: reporter.advance(sync_phase(provider), n))
+            async with system_session(runtime.session_factory) as session:
                 # Only the newest demo key works: a refresh revokes the ones it printed before.
                 await session.execute(
                     update(ApiKey)
@@ -171,10 +184,19 @@ async def seed_vertical(
                 )
         except DBAPIError as exc:
             raise _cli_error(exc) from exc
+        except DemoSyncFailed as exc:
+            from brain.cli_ops import CLIError
+
+            raise CLIError(f"seeding failed: {exc}") from exc
         finally:
             await runtime.close()
     path = write_ground_truth(settings.var_dir / "demo", sim)
     return SeedResult(org_id, org_name, token, path)
+
+
+def sync_phase(provider: str) -> str:
+    """The progress bar of one provider's sandbox backfill."""
+    return f"sync {provider} (sandbox)"
 
 
 def _cli_error(exc: DBAPIError) -> Exception:
@@ -206,7 +228,13 @@ async def write_simulation(
     *,
     progress: SeedProgress | None = None,
 ) -> WriteCounts:
-    """Make the organization's marketing data exactly the simulation's (the caller commits).
+    """TEST FIXTURES' FAST PATH: write the simulation straight into the warehouse tables
+    (the caller commits). `brain seed` and `brain demo` never use it — their data arrives
+    through sandbox connections (`seed_vertical`); tests that need a tenant with a story in
+    a fraction of a second use this. `tests/demo/test_sandbox_seed.py` shows both give the
+    same warehouse rows (and names what the connectors cannot carry).
+
+    Make the organization's marketing data exactly the simulation's.
 
     Channels, campaigns, ad sets, creatives and customers keep their ids across refreshes
     (matched by natural key, updated in place; live rows the simulation lacks are

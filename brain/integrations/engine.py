@@ -17,19 +17,22 @@ Stream state (`ConnectionStreamState.state`):
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import brain.models_registry  # noqa: F401  (every mapper configured, also in bare workers)
+from brain.billing.gates import admit_machine_run, record_ingested
 from brain.core.auth import AuthContext
 from brain.core.db import tenant_session
 from brain.core.jobs import CeleryDispatcher, Dispatcher, JobBuffer, load_job_modules
@@ -43,6 +46,7 @@ from brain.integrations.base import (
     ConnectorErrorKind,
     Credentials,
     Record,
+    StateCheckpoint,
     Stream,
     SyncWindow,
 )
@@ -109,9 +113,12 @@ class SyncEngine:
         oauth_transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         request_brain_run: bool = True,
+        on_progress: Callable[[SyncRun], None] | None = None,
     ) -> None:
         self.runtime = runtime
         self.request_brain_run = request_brain_run
+        # Called after every committed checkpoint with the run's counters (progress bars).
+        self.on_progress = on_progress
         self.holder = holder or worker_identity()
         self.dispatcher = dispatcher
         self.transport_factory = transport_factory
@@ -274,36 +281,44 @@ class SyncEngine:
         # Records wait for a checkpoint; a batch is committed at the first checkpoint after it
         # reaches `batch_rows` (any checkpoint is a valid resume point, so skipping some only
         # means re-reading a little more after a crash — and far fewer transactions).
+        # Reading, mapping and writing overlap: pages are fetched and parsed up to
+        # `READ_AHEAD_PAGES` ahead, and a batch is written (its own transaction, records and
+        # state together) while the next one is gathered — batches are still committed one
+        # at a time, in order. What was read but not committed is read again after a crash.
         pending: list[Record] = []
-        while next_start <= end:
-            chunk_end = min(next_start + timedelta(days=chunk_days - 1), end)
-            window = SyncWindow(start_date=next_start, end_date=chunk_end)
-            async for message in connector.read(stream, page, window):
-                if isinstance(message, Record):
-                    pending.append(message)
-                    continue
-                page = dict(message.state)
-                if len(pending) >= self.batch_rows:
-                    await self._checkpoint(
-                        connector, run, stream, pending,
-                        {**base, "through": _iso(through), "page": page, "cursor": _iso(cursor)},
-                    )
-                    pending = []
-            through, page = chunk_end, None
-            cursor = max(cursor, chunk_end) if cursor else chunk_end
-            if len(pending) >= self.batch_rows:
-                await self._checkpoint(
-                    connector, run, stream, pending,
-                    {**base, "through": _iso(through), "page": None, "cursor": _iso(cursor)},
-                )
-                pending = []
-            next_start = chunk_end + timedelta(days=1)
-        await self._checkpoint(
-            connector, run, stream, pending,
-            {**base, "through": _iso(through), "page": None, "cursor": _iso(cursor),
-             "done": True},
-            stream_status="succeeded",
-        )
+        pages = _read_ahead(_stream_pages(connector, stream, page, next_start, end, chunk_days),
+                            READ_AHEAD_PAGES)
+        writer = _BatchWriter(
+            lambda records, state, status: self._checkpoint(
+                connector, run, stream, records, state, stream_status=status))
+        try:
+            async for messages in pages:
+                for message in messages:
+                    if isinstance(message, Record):
+                        pending.append(message)
+                        continue
+                    if isinstance(message, StateCheckpoint):
+                        page = dict(message.state)
+                    else:  # the end of a chunk: the next resume starts after it
+                        through, page = message.end, None
+                        cursor = max(cursor, message.end) if cursor else message.end
+                    if len(pending) >= self.batch_rows:
+                        await writer.submit(
+                            pending,
+                            {**base, "through": _iso(through), "page": page,
+                             "cursor": _iso(cursor)},
+                        )
+                        pending = []
+            await writer.submit(
+                pending,
+                {**base, "through": _iso(through), "page": None, "cursor": _iso(cursor),
+                 "done": True},
+                "succeeded",
+            )
+            await writer.finish()
+        finally:
+            await writer.abort()
+            await pages.aclose()
 
     async def _checkpoint(
         self,
@@ -327,6 +342,8 @@ class SyncEngine:
                 ttl=self.ttl,
             )
             written = await connector.write(session, stream, records) if records else 0
+            # Counted against the plan's events per month, past the limit too: kept.
+            await record_ingested(session, org, written)
             states = StreamStateRepository(session, _auth(org))
             if not await states.update_state(run.connection_id, stream.name, state, run.id, now):
                 states.add(
@@ -351,6 +368,8 @@ class SyncEngine:
             if not updated:
                 raise LeaseLost(str(run.id))
         run.rows_read, run.rows_written, run.streams = rows_read, rows_written, streams
+        if self.on_progress is not None:
+            self.on_progress(run)
 
     # ---- endings -------------------------------------------------------------------------
 
@@ -434,6 +453,122 @@ class SyncEngine:
 
 # ---- helpers -------------------------------------------------------------------------------
 
+READ_AHEAD_PAGES = 16
+
+
+@dataclass(frozen=True)
+class _ChunkDone:
+    """Every page of the chunk ending on `end` was read."""
+
+    end: date
+
+
+StreamMessage = Record | StateCheckpoint | _ChunkDone
+
+
+async def _stream_pages(
+    connector: Connector, stream: Stream, page: dict[str, Any] | None, start: date, end: date,
+    chunk_days: int,
+) -> AsyncIterator[list[StreamMessage]]:
+    """The stream's reads chunk after chunk, one list per connector page (its records, then
+    its checkpoint), and a `_ChunkDone` after each chunk. `page` resumes the first chunk."""
+    while start <= end:
+        chunk_end = min(start + timedelta(days=chunk_days - 1), end)
+        messages: list[StreamMessage] = []
+        async for message in connector.read(stream, page, SyncWindow(start, chunk_end)):
+            messages.append(message)
+            if not isinstance(message, Record):
+                yield messages
+                messages = []
+        messages.append(_ChunkDone(chunk_end))
+        yield messages
+        page = None
+        start = chunk_end + timedelta(days=1)
+
+
+T = TypeVar("T")
+WriteBatch = Callable[[list[Record], dict[str, Any], str], Awaitable[None]]
+
+
+class _BatchWriter:
+    """Writes checkpoint batches in order, one at a time, in a task of its own, so the
+    stream's next batch is gathered meanwhile; at most one batch waits. A failed write is
+    raised to the stream at its next `submit` (or `finish`)."""
+
+    def __init__(self, write: WriteBatch) -> None:
+        self._write = write
+        self._queue: asyncio.Queue[tuple[list[Record], dict[str, Any], str] | None] = (
+            asyncio.Queue(maxsize=1))
+        self._task = asyncio.create_task(self._run(), name="sync-batch-writer")
+
+    async def _run(self) -> None:
+        while (item := await self._queue.get()) is not None:
+            await self._write(*item)
+
+    async def _put(self, item: tuple[list[Record], dict[str, Any], str] | None) -> None:
+        if self._task.done():  # it failed: raise that, it takes nothing more
+            self._task.result()
+            raise RuntimeError("the batch writer stopped")
+        put = asyncio.ensure_future(self._queue.put(item))
+        await asyncio.wait({put, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        if put.done():
+            return  # a failure meanwhile is raised by the next call
+        put.cancel()  # the writer failed while the queue was full
+        self._task.result()
+        raise RuntimeError("the batch writer stopped")
+
+    async def submit(self, records: list[Record], state: dict[str, Any],
+                     status: str = "running") -> None:
+        await self._put((records, state, status))
+
+    async def finish(self) -> None:
+        """Wait for every submitted batch to be committed (raises a failed write)."""
+        await self._put(None)
+        await self._task
+
+    async def abort(self) -> None:
+        """Stop writing (after `finish`, a no-op): an uncommitted batch is read again."""
+        if not self._task.done():
+            self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+
+async def _read_ahead(source: AsyncIterator[T], limit: int) -> AsyncGenerator[T, None]:
+    """`source`'s items, produced by a task of their own up to `limit` items ahead of the
+    consumer; the source's exception (any, even a `BaseException`) is raised here in turn."""
+    queue: asyncio.Queue[tuple[bool, Any]] = asyncio.Queue(maxsize=limit)
+
+    async def pump() -> None:
+        try:
+            async for item in source:
+                await queue.put((True, item))
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # handed to the consumer, who raises it
+            await queue.put((False, exc))
+        else:
+            await queue.put((False, None))
+
+    task = asyncio.create_task(pump(), name="sync-read-ahead")
+    try:
+        while True:
+            ok, item = await queue.get()
+            if ok:
+                yield item
+            elif item is None:
+                return
+            else:
+                raise item
+    finally:
+        if not task.done():
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        close = getattr(source, "aclose", None)
+        if close is not None:
+            await close()
+
 
 def oauth_client(runtime: Runtime, provider: str) -> Any:
     """The configured OAuth app of `provider` (settings.integrations_oauth_clients), or None."""
@@ -465,7 +600,8 @@ async def _enqueue_brain_run(session: AsyncSession, org: uuid.UUID, jobs: JobBuf
     load_job_modules()
     try:
         async with session.begin_nested():
-            await enqueue_brain_run(session, org, "sync", jobs=jobs)
+            if await admit_machine_run(session, org, jobs=jobs):
+                await enqueue_brain_run(session, org, "sync", jobs=jobs)
     except KeyError:
         logger.warning("brain run job is not registered; no run enqueued after the sync")
 

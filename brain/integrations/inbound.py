@@ -14,26 +14,28 @@ scheme carries a timestamp):
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import logging
+import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
 import orjson
-from sqlalchemy import and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from brain.core.auth import AuthContext
 from brain.core.crypto import DecryptionError, Keyring
-from brain.core.db import set_tenant, system_session
+from brain.core.db import BYPASS_INFO_KEY, set_tenant, system_session
 from brain.core.errors import NotFound, ProblemError
-from brain.core.jobs import job
+from brain.core.jobs import Dispatcher, job
 from brain.core.models import uuid7
 from brain.core.runtime import Runtime
 from brain.integrations.inbound_models import InboundWebhookEvent, InboundWebhookSecret
@@ -203,16 +205,26 @@ class InboundTarget:
     secret: str | None
 
 
-# Per-process cache of recent lookups: the acknowledgement then costs one INSERT and the
-# commit. A changed secret or a revocation is seen within `_TARGET_TTL` seconds (at once in
-# the process that made the change); a sender refused meanwhile retries.
+# Per-process cache of recent lookups (the decrypted secret included), so an acknowledgement
+# costs no lookup and no decryption: one INSERT shared with concurrent requests and the
+# commit. A changed secret or a revocation is seen at once in the process that made it
+# (`forget_target`) and within `_TARGET_TTL` seconds elsewhere; a sender refused meanwhile
+# retries.
 _TARGET_TTL = 10.0
 _TARGET_CACHE_MAX = 10_000
 _targets: dict[uuid.UUID, tuple[float, InboundTarget | None]] = {}
 
 
+_loading: dict[uuid.UUID, asyncio.Future[InboundTarget | None]] = {}
+
+
 def forget_target(connection_id: uuid.UUID) -> None:
     _targets.pop(connection_id, None)
+
+
+def _retrieved(future: asyncio.Future[InboundTarget | None]) -> None:
+    if not future.cancelled():
+        future.exception()  # the requests that shared the lookup report it; no warning here
 
 
 async def _load_target(session: AsyncSession, keyring: Keyring,
@@ -228,8 +240,6 @@ async def _load_target(session: AsyncSession, keyring: Keyring,
             InboundWebhookSecret.organization_id == Connection.organization_id))
         .where(Connection.id == connection_id)
     )).first()
-    # No switch back here: the caller binds the session to the organization next (one
-    # round trip fewer), or ends the request with a 404.
     if row is None:
         return None
     secret: str | None = None
@@ -243,51 +253,262 @@ async def _load_target(session: AsyncSession, keyring: Keyring,
                          secret=secret)
 
 
-async def find_connection(
-    session: AsyncSession, keyring: Keyring, provider: str, connection_id: uuid.UUID,
-    *, now: float,
-) -> InboundTarget:
+async def resolve_target(runtime: Runtime, provider: str, connection_id: uuid.UUID, *,
+                         now: float) -> InboundTarget:
     """The live connection the path names, looked up across tenants (404 otherwise), with
-    its decrypted signing secret; the session is then bound to its organization."""
+    its decrypted signing secret (from the per-process cache when fresh)."""
     cached = _targets.get(connection_id)
     if cached is not None and cached[0] > now:
         target = cached[1]
+    elif (loading := _loading.get(connection_id)) is not None:
+        target = await asyncio.shield(loading)  # one lookup serves every waiting request
     else:
-        target = await _load_target(session, keyring, connection_id)
+        loading = asyncio.get_running_loop().create_future()
+        loading.add_done_callback(_retrieved)
+        _loading[connection_id] = loading
+        try:
+            async with runtime.session_factory() as session:
+                target = await _load_target(session, runtime.keys, connection_id)
+                await session.rollback()
+        except BaseException as exc:
+            loading.set_exception(exc)
+            raise
+        finally:
+            _loading.pop(connection_id, None)
+        loading.set_result(target)
         if len(_targets) >= _TARGET_CACHE_MAX:
             _targets.clear()
         _targets[connection_id] = (now + _TARGET_TTL, target)
     if (target is None or target.revoked
             or (provider != target.provider and provider not in GENERIC_SENDERS)):
         raise NotFound("Connection")
-    await set_tenant(session, target.organization_id)
     return target
 
 
-async def store_messages(
-    session: AsyncSession, connection: InboundTarget, provider: str,
-    messages: list[InboundMessage], headers: Mapping[str, str], *, now: datetime,
-) -> list[uuid.UUID]:
-    """Insert the events not seen before (by provider event id); returns the new ids."""
+def inbox_rows(target: InboundTarget, provider: str, messages: list[InboundMessage],
+               headers: Mapping[str, str], *, now: datetime) -> list[dict[str, Any]]:
+    """The inbox rows of a verified request (ids made here: the writer reports which of
+    them were new)."""
     kept = {k: v for k, v in ((h, headers.get(h)) for h in _KEPT_HEADERS) if v}
-    rows = [{
-        "id": uuid7(), "organization_id": connection.organization_id,
-        "connection_id": connection.id, "provider": provider,
+    return [{
+        "id": uuid7(), "organization_id": target.organization_id,
+        "connection_id": target.id, "provider": provider,
         "provider_event_id": message.event_id[:255], "event_type": message.event_type[:200],
         "headers": kept, "body": message.body, "received_at": now, "status": "pending",
         "attempts": 0, "next_attempt_at": now,
     } for message in messages]
-    if not rows:
-        return []
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+
+
+Batch = list[tuple[list[dict[str, Any]], "asyncio.Future[set[uuid.UUID]]"]]
+
+
+class InboxWriter:
+    """Stores inbox rows with group commit: requests arriving while the writer's
+    transactions are in flight wait for the next one, which inserts all their rows with one
+    `INSERT … ON CONFLICT DO NOTHING RETURNING id` (a duplicate event id is skipped) and
+    commits. A request is answered only after the commit holding its rows; a failed
+    transaction fails every request in it (the senders retry).
+
+    A serving process on PostgreSQL (a runtime that owns its engine) writes through
+    `concurrency` dedicated autocommit connections of its own (each INSERT is its own
+    durable transaction: one round trip; the connections are in system mode, as every row
+    names its organization). Otherwise (SQLite, tests sharing one connection) it writes
+    through the runtime's sessions, one transaction at a time.
+
+    One writer per process and event loop (`writer_for`); `close` releases its connections.
+    """
+
+    def __init__(self, runtime: Runtime, *, max_rows: int = 500, concurrency: int = 4) -> None:
+        self.runtime = runtime
+        self.factory = runtime.session_factory
+        self.max_rows = max_rows
+        self.dedicated = runtime.owns_engine and runtime.engine.dialect.name == "postgresql"
+        self.concurrency = concurrency if self.dedicated else 1
+        self._engine: AsyncEngine | None = None
+        self._idle: list[AsyncConnection] = []
+        self._pending: Batch = []
+        self._running = 0
+        self.transactions = 0
+
+    async def store(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+        """Insert `rows` (committed when this returns); the ids of those not seen before."""
+        if not rows:
+            return set()
+        future: asyncio.Future[set[uuid.UUID]] = asyncio.get_running_loop().create_future()
+        self._pending.append((rows, future))
+        self._kick()
+        return await future
+
+    def _kick(self) -> None:
+        while self._pending and self._running < self.concurrency:
+            batch: Batch = []
+            count = 0
+            while self._pending and (not batch or count + len(self._pending[0][0])
+                                     <= self.max_rows):
+                item = self._pending.pop(0)
+                batch.append(item)
+                count += len(item[0])
+            self._running += 1
+            task = asyncio.create_task(self._flush(batch), name="inbound-inbox-writer")
+            task.add_done_callback(_done)
+
+    async def _flush(self, batch: Batch) -> None:
+        try:
+            rows = [row for rows, _ in batch for row in rows]
+            try:
+                inserted = await (self._insert_dedicated(rows) if self.dedicated
+                                  else self._insert_session(rows))
+            except Exception as exc:  # handed to every waiting request
+                logger.warning("inbox insert of %d row(s) failed: %s", len(rows), exc)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                return
+            self.transactions += 1
+            for rows_of_request, future in batch:
+                if not future.done():
+                    future.set_result(
+                        {row["id"] for row in rows_of_request if row["id"] in inserted})
+        finally:
+            self._running -= 1
+            self._kick()
+
+    async def _insert_session(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+        async with self.factory() as session:
+            # The rows name their organization; one transaction serves many tenants.
+            session.info[BYPASS_INFO_KEY] = True
+            try:
+                stmt = _insert_statement(session.get_bind().dialect.name)
+                result = await session.execute(stmt, rows)
+                inserted = set(result.scalars().all())
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+        return inserted
+
+    async def _insert_dedicated(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+        connection = self._idle.pop() if self._idle else await self._connect()
+        columns = [[row[name] for row in rows] for name in _UNNEST_COLUMNS]
+        columns[_UNNEST_COLUMNS.index("headers")] = [
+            orjson.dumps(value).decode() for value in columns[_UNNEST_COLUMNS.index("headers")]]
+        try:
+            result = await connection.exec_driver_sql(_UNNEST_INSERT, tuple(columns))
+            inserted = {row[0] for row in result.all()}
+        except BaseException:
+            await connection.close()  # a broken or interrupted connection is not reused
+            raise
+        self._idle.append(connection)
+        return inserted
+
+    async def _connect(self) -> AsyncConnection:
+        if self._engine is None:
+            from brain.core.db import create_engine
+
+            # No pool: these connections are the writer's alone and really close.
+            self._engine = create_engine(self.runtime.settings, null_pool=True) \
+                .execution_options(isolation_level="AUTOCOMMIT")
+        connection = await self._engine.connect()
+        try:
+            await connection.exec_driver_sql(
+                "SELECT set_config('app.rls_bypass', 'on', false), "
+                "set_config('app.current_org', '', false)")
+        except BaseException:
+            await connection.close()
+            raise
+        return connection
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.close()
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+
+def _done(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("inbox writer task failed", exc_info=task.exception())
+
+
+# PostgreSQL: one constant statement whatever the batch size (prepared once per connection),
+# the rows passed as one array per column.
+_UNNEST_COLUMNS = ("id", "organization_id", "connection_id", "provider", "provider_event_id",
+                   "event_type", "headers", "body", "received_at", "status", "attempts",
+                   "next_attempt_at")
+_UNNEST_TYPES = ("uuid", "uuid", "uuid", "text", "text", "text", "text", "bytea", "timestamptz",
+                 "text", "int4", "timestamptz")
+_UNNEST_SELECTED = ", ".join(f"u.{c}::json" if c == "headers" else f"u.{c}"
+                             for c in _UNNEST_COLUMNS)
+_UNNEST_INSERT = (
+    f"INSERT INTO inbound_webhook_events ({', '.join(_UNNEST_COLUMNS)}) "
+    f"SELECT {_UNNEST_SELECTED}"
+    f" FROM unnest({', '.join(f'%s::{t}[]' for t in _UNNEST_TYPES)})"
+    f" AS u({', '.join(_UNNEST_COLUMNS)}) "
+    "ON CONFLICT (organization_id, connection_id, provider_event_id) DO NOTHING RETURNING id"
+)
+
+
+def _insert_statement(dialect: str) -> Any:
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-    stmt = dialect_insert(InboundWebhookEvent).values(rows).on_conflict_do_nothing(
+    return dialect_insert(InboundWebhookEvent).on_conflict_do_nothing(
         index_elements=["organization_id", "connection_id", "provider_event_id"]
     ).returning(InboundWebhookEvent.id)
-    return list((await session.scalars(stmt)).all())
+
+
+def writer_for(holder: Any, runtime: Runtime) -> InboxWriter:
+    """The inbox writer kept on `holder` (the app's state), made on first use."""
+    writer: InboxWriter | None = getattr(holder, "inbound_inbox_writer", None)
+    if writer is None or writer.runtime is not runtime:
+        writer = InboxWriter(runtime)
+        holder.inbound_inbox_writer = writer
+    return writer
+
+
+async def close_receiver(holder: Any) -> None:
+    """Release the inbox writer's connections (at application shutdown)."""
+    writer: InboxWriter | None = getattr(holder, "inbound_inbox_writer", None)
+    if writer is not None:
+        await writer.close()
+
+
+class ProcessingNudger:
+    """Asks for the processing of stored events with as few job messages as possible: ids
+    stored while a message is being sent go together in the next one. (Inline dispatchers
+    — tests, `brain seed` — run the job in the request instead.)"""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self.dispatcher = dispatcher
+        self._ids: list[str] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def nudge(self, event_ids: list[str]) -> None:
+        self._ids.extend(event_ids)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._send(), name="inbound-nudger")
+
+    async def _send(self) -> None:
+        while self._ids:
+            # Events stored meanwhile join this message: fewer, larger jobs, and processing
+            # in larger batches (a job's fixed cost is shared by more events).
+            await asyncio.sleep(NUDGE_COALESCE_SECONDS)
+            ids, self._ids = self._ids[:NUDGE_MAX_IDS], self._ids[NUDGE_MAX_IDS:]
+            try:
+                await self.dispatcher.dispatch(PROCESS_JOB, {"event_ids": ids})
+            except Exception:  # the inbox pump picks the events up instead
+                logger.exception("could not send %s for %d event(s)", PROCESS_JOB, len(ids))
+
+
+def nudger_for(holder: Any, dispatcher: Dispatcher) -> ProcessingNudger:
+    nudger: ProcessingNudger | None = getattr(holder, "inbound_nudger", None)
+    if nudger is None or nudger.dispatcher is not dispatcher:
+        nudger = ProcessingNudger(dispatcher)
+        holder.inbound_nudger = nudger
+    return nudger
 
 
 async def set_secret(session: AsyncSession, keyring: Keyring, connection: Connection,
@@ -309,8 +530,16 @@ async def set_secret(session: AsyncSession, keyring: Keyring, connection: Connec
 
 # --- processing ------------------------------------------------------------------------
 
+PROCESS_JOB = "integrations.process_inbound"
+NUDGE_MAX_IDS = 500
+NUDGE_COALESCE_SECONDS = 0.1
 InboundHandler = Callable[[AsyncSession, AuthContext, Any], Awaitable[None]]
+# A handler of many events of one type at once (one transaction; on failure every event of
+# the batch is processed again on its own, so one poison event cannot hold the others).
+InboundBatchHandler = Callable[[AsyncSession, AuthContext, list[Any]], Awaitable[None]]
 INBOUND_HANDLERS: dict[tuple[str, str], InboundHandler] = {}
+INBOUND_BATCH_HANDLERS: dict[tuple[str, str], InboundBatchHandler] = {}
+_ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancelled")
 
 
 def handles(provider: str, *event_types: str) -> Callable[[InboundHandler], InboundHandler]:
@@ -324,15 +553,43 @@ def handles(provider: str, *event_types: str) -> Callable[[InboundHandler], Inbo
     return register
 
 
-@handles("shopify", "orders/create", "orders/updated", "orders/paid", "orders/cancelled")
+def handles_batches(
+    provider: str, *event_types: str
+) -> Callable[[InboundBatchHandler], InboundBatchHandler]:
+    """Register a batch handler (used only alongside a one-event handler of the same type)."""
+
+    def register(handler: InboundBatchHandler) -> InboundBatchHandler:
+        for event_type in event_types:
+            INBOUND_BATCH_HANDLERS[(provider, event_type)] = handler
+        return handler
+
+    return register
+
+
+def _order_payload(payload: Any) -> Any:
+    if not isinstance(payload, dict) or "id" not in payload:
+        raise ValueError("a Shopify order payload needs an id")
+    return payload
+
+
+@handles("shopify", *_ORDER_TOPICS)
 async def shopify_order(session: AsyncSession, auth: AuthContext, payload: Any) -> None:
     """Upsert the order (a cancelled or test order is removed) through the warehouse."""
+    await shopify_orders(session, auth, [payload])
+
+
+@handles_batches("shopify", *_ORDER_TOPICS)
+async def shopify_orders(session: AsyncSession, auth: AuthContext, payloads: list[Any]) -> None:
+    """Upsert many orders in one go (the last event of an order wins)."""
     from brain.integrations.providers.commerce import CommerceLoader
     from brain.integrations.providers.shopify import normalise_order, order_row
 
-    if not isinstance(payload, dict) or "id" not in payload:
-        raise ValueError("a Shopify order payload needs an id")
-    await CommerceLoader(auth).load_orders(session, [order_row(normalise_order(payload))])
+    latest: dict[str, Any] = {}
+    for payload in payloads:
+        order = _order_payload(payload)
+        latest[str(order["id"])] = order
+    await CommerceLoader(auth).load_orders(
+        session, [order_row(normalise_order(order)) for order in latest.values()])
 
 
 @handles("shopify", "customers/create", "customers/update")
@@ -363,20 +620,68 @@ def _due(now: datetime) -> Any:
     )
 
 
-async def _claim(runtime: Runtime, event_id: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+@dataclass(frozen=True)
+class _Claimed:
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    connection_id: uuid.UUID
+    provider: str
+    event_type: str
+
+
+async def _claim(runtime: Runtime, event_ids: Sequence[uuid.UUID] | None,
+                 limit: int) -> list[_Claimed]:
+    """Lease due events (skipping rows another worker holds): a select and one update."""
     now = runtime.clock.now()
+    events = InboundWebhookEvent
     async with system_session(runtime.session_factory) as session:
-        stmt = select(InboundWebhookEvent).where(_due(now))
-        if event_id is not None:
-            stmt = stmt.where(InboundWebhookEvent.id == event_id)
-        stmt = stmt.order_by(InboundWebhookEvent.next_attempt_at).limit(limit).with_for_update(
-            skip_locked=True)
-        events = list((await session.scalars(stmt)).all())
-        for event in events:
-            event.status = "processing"
-            event.attempts += 1
-            event.lease_expires_at = now + PROCESSING_LEASE
-        return [event.id for event in events]
+        stmt = select(events.id, events.organization_id, events.connection_id, events.provider,
+                      events.event_type).where(_due(now))
+        if event_ids is not None:
+            stmt = stmt.where(events.id.in_(list(event_ids)))
+        stmt = stmt.order_by(events.next_attempt_at, events.id) \
+            .limit(limit).with_for_update(skip_locked=True)
+        claimed = [_Claimed(*row) for row in (await session.execute(stmt)).all()]
+        if claimed:
+            await session.execute(
+                update(events)
+                .where(events.id.in_([c.id for c in claimed]))
+                .values(status="processing", attempts=events.attempts + 1,
+                        lease_expires_at=now + PROCESSING_LEASE)
+                .execution_options(synchronize_session=False)
+            )
+        return claimed
+
+
+async def _process_batch(runtime: Runtime, group: list[_Claimed]) -> bool:
+    """Run a batch handler over a run of same-type events in one transaction; False (and
+    nothing written) when it failed."""
+    first = group[0]
+    handler = INBOUND_BATCH_HANDLERS[(first.provider, first.event_type)]
+    events = InboundWebhookEvent
+    try:
+        async with system_session(runtime.session_factory) as session:
+            rows = (await session.execute(
+                select(events.id, events.body)
+                .where(events.id.in_([c.id for c in group]), events.status == "processing")
+                .order_by(events.received_at, events.id))).all()
+            if not rows:
+                return True
+            await set_tenant(session, first.organization_id)
+            await handler(session, job_auth(first.organization_id, first.connection_id),
+                          [orjson.loads(body) for _, body in rows])
+            await session.execute(
+                update(events)
+                .where(events.id.in_([event_id for event_id, _ in rows]))
+                .values(status="processed", processed_at=runtime.clock.now(),
+                        lease_expires_at=None, last_error=None)
+                .execution_options(synchronize_session=False)
+            )
+    except Exception as exc:  # each event is retried on its own next
+        logger.info("inbound batch of %d %s events failed (%s); one by one", len(group),
+                    first.event_type, exc)
+        return False
+    return True
 
 
 async def _process_one(runtime: Runtime, event_id: uuid.UUID) -> None:
@@ -428,26 +733,59 @@ async def _record_failure(runtime: Runtime, event_id: uuid.UUID, error: str) -> 
         ))
 
 
+def _runs(claimed: list[_Claimed]) -> list[list[_Claimed]]:
+    """Consecutive events of the same connection and type (the order is kept)."""
+    runs: list[list[_Claimed]] = []
+    for item in claimed:
+        last = runs[-1][0] if runs else None
+        if last is not None and (last.connection_id, last.provider, last.event_type) == (
+                item.connection_id, item.provider, item.event_type):
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
+async def process_claimed(runtime: Runtime, claimed: list[_Claimed]) -> None:
+    for run in _runs(claimed):
+        key = (run[0].provider, run[0].event_type)
+        if (len(run) > 1 and key in INBOUND_BATCH_HANDLERS and key in INBOUND_HANDLERS
+                and await _process_batch(runtime, run)):
+            continue
+        for item in run:
+            await _process_one(runtime, item.id)
+
+
 async def process_due(runtime: Runtime, *, event_id: uuid.UUID | None = None,
-                      limit: int = 100) -> int:
+                      event_ids: Sequence[uuid.UUID] | None = None, limit: int = 100) -> int:
     """Claim due inbox events (leased, so a dead worker's events come back) and process
-    them one by one; returns how many were attempted."""
-    claimed = await _claim(runtime, event_id, limit)
-    for claimed_id in claimed:
-        await _process_one(runtime, claimed_id)
+    them (runs of the same type together); returns how many were attempted."""
+    wanted = [event_id] if event_id is not None else event_ids
+    claimed = await _claim(runtime, wanted, limit if wanted is None else len(wanted))
+    await process_claimed(runtime, claimed)
     return len(claimed)
 
 
-@job("integrations.process_inbound")
-async def process_inbound(runtime: Runtime, *, event_id: str) -> None:
-    """Process one received event now (sent after the acknowledgement's commit)."""
-    await process_due(runtime, event_id=uuid.UUID(event_id), limit=1)
+@job(PROCESS_JOB)
+async def process_inbound(runtime: Runtime, *, event_id: str | None = None,
+                          event_ids: list[str] | None = None) -> None:
+    """Process received events now (sent after the acknowledgement's commit)."""
+    ids = [uuid.UUID(i) for i in ([event_id] if event_id else event_ids or [])]
+    for start in range(0, len(ids), NUDGE_MAX_IDS):
+        await process_due(runtime, event_ids=ids[start : start + NUDGE_MAX_IDS])
+
+
+PUMP_BUDGET_SECONDS = 50.0
 
 
 @job("integrations.inbound_pump")
 async def inbound_pump(runtime: Runtime) -> None:
-    """Process every due inbox event: retries after back-off, events a dead worker held."""
-    await process_due(runtime)
+    """Process every due inbox event (retries after back-off, events a dead worker held,
+    events whose job message was lost), in rounds, for at most `PUMP_BUDGET_SECONDS`."""
+    started = time.monotonic()
+    while await process_due(runtime, limit=200) and \
+            time.monotonic() - started < PUMP_BUDGET_SECONDS:
+        pass
 
 
 async def requeue_inbound_event(session: AsyncSession, actor: Any,
@@ -467,4 +805,4 @@ async def requeue_inbound_event(session: AsyncSession, actor: Any,
     event.next_attempt_at = actor.clock.now()
     event.last_error = None
     await session.flush()
-    actor.jobs.enqueue("integrations.process_inbound", event_id=str(event.id))
+    actor.jobs.enqueue(PROCESS_JOB, event_id=str(event.id))

@@ -14,12 +14,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from brain.core.auth import AuthContext, SubjectType
+from brain.core.models import uuid7
+from brain.core.tenancy import scope_to_tenant
 from brain.integrations.base import Record
 from brain.organizations.permissions import Role, permissions_for
 from brain.warehouse import bulk
@@ -54,12 +56,17 @@ AD_DAY_FIELDS = (
 )
 
 
+_AD_DAY_FIELD_SET = frozenset(AD_DAY_FIELDS)
+_AD_DAY_TEMPLATE: dict[str, Any] = dict.fromkeys(AD_DAY_FIELDS)
+
+
 def ad_day_record(stream: str, **values: Any) -> Record:
     """A normalised ad-day record (every field of `AD_DAY_FIELDS`, missing ones None)."""
-    unknown = set(values) - set(AD_DAY_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown ad-day fields: {sorted(unknown)}")
-    return Record(stream=stream, data={name: values.get(name) for name in AD_DAY_FIELDS})
+    if not values.keys() <= _AD_DAY_FIELD_SET:
+        raise ValueError(f"unknown ad-day fields: {sorted(values.keys() - _AD_DAY_FIELD_SET)}")
+    data = _AD_DAY_TEMPLATE.copy()
+    data.update(values)
+    return Record(stream=stream, data=data)
 
 
 def job_auth(organization_id: uuid.UUID, subject_id: uuid.UUID) -> AuthContext:
@@ -88,6 +95,10 @@ class AdMetricsLoader:
         self._campaigns: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
         self._ad_sets: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
         self._creatives: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
+        # The provider's identifiers of an ad (account, campaign, ad set, ad, names) → the
+        # warehouse ids they resolved to: one lookup per record once an ad was seen.
+        self._ads: dict[tuple[Any, ...], tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]] = {}
+        self._days: dict[Any, date] = {}
 
     def forget(self) -> None:
         """Drop cached ids (after a rollback the rows they point at may not exist)."""
@@ -95,125 +106,182 @@ class AdMetricsLoader:
         self._campaigns.clear()
         self._ad_sets.clear()
         self._creatives.clear()
+        self._ads.clear()
 
     async def load(self, session: AsyncSession, records: Sequence[Record]) -> int:
         """Upsert the records' entities and metric rows; returns the metric rows written."""
+        ads, days = self._ads, self._days
+        unseen: dict[tuple[Any, ...], dict[str, Any]] = {}
+        keys = [_ad_key(record.data) for record in records]
+        for key, record in zip(keys, records, strict=True):
+            if key not in ads and key not in unseen:
+                unseen[key] = record.data
+        if unseen:
+            await self._resolve(session, unseen)
         rows: list[dict[str, Any]] = []
-        for record in records:
+        for key, record in zip(keys, records, strict=True):
             data = record.data
-            channel_id = await self._channel(session, data)
-            campaign_id = await self._campaign(session, channel_id, data)
-            ad_set_id = await self._ad_set(session, campaign_id, data)
-            creative_id = await self._creative(session, campaign_id, ad_set_id, data)
+            ids = ads[key]
             day = data["date"]
-            rows.append(
-                {
-                    "date": day if isinstance(day, date) else date.fromisoformat(str(day)),
-                    "channel_id": channel_id,
-                    "campaign_id": campaign_id,
-                    "creative_id": creative_id,
-                    "impressions": int(data.get("impressions") or 0),
-                    "clicks": int(data.get("clicks") or 0),
-                    "spend": float(data.get("spend") or 0.0),
-                    "conversions": float(data.get("conversions") or 0.0),
-                    "revenue": float(data.get("revenue") or 0.0),
-                    "frequency": data.get("frequency"),
-                    "video_views": data.get("video_views"),
-                }
-            )
+            on = days.get(day)
+            if on is None:
+                on = days[day] = day if isinstance(day, date) else date.fromisoformat(str(day))
+            rows.append({
+                "date": on,
+                "channel_id": ids[0],
+                "campaign_id": ids[1],
+                "creative_id": ids[2],
+                "impressions": int(data["impressions"] or 0),
+                "clicks": int(data["clicks"] or 0),
+                "spend": float(data["spend"] or 0.0),
+                "conversions": float(data["conversions"] or 0.0),
+                "revenue": float(data["revenue"] or 0.0),
+                "frequency": data["frequency"],
+                "video_views": data["video_views"],
+            })
         return await bulk.upsert_daily_metrics(session, self.auth.organization_id, rows)
 
-    async def _channel(self, session: AsyncSession, data: dict[str, Any]) -> uuid.UUID:
-        platform = str(data["platform"])
-        account = str(data["account_id"])
-        key = (platform, account)
-        cached = self._channels.get(key)
-        if cached is not None:
-            return cached
-        repo = ChannelRepository(session, self.auth)
-        existing = await session.scalar(
-            repo.select().where(
-                Channel.platform == platform, Channel.external_account_id == account
-            )
-        )
-        if existing is None:
-            name = _name(data.get("account_name"), self.channel_label)
-            if await repo.find_by_name(name) is not None:
-                name = _name(f"{name} ({account})", name)
-            existing = repo.add(Channel(name=name, platform=platform, external_account_id=account))
+    async def _resolve(
+        self, session: AsyncSession, unseen: dict[tuple[Any, ...], dict[str, Any]]
+    ) -> None:
+        """Find (or create) the channels, campaigns, ad sets and creatives of ads not seen
+        before: one query per level for the keys not cached, the missing entities of a level
+        written with one flush."""
+        created = False
+        channel_of: dict[tuple[Any, ...], uuid.UUID] = {}
+        wanted_channels = {
+            (str(d["platform"]), str(d["account_id"])): d for d in unseen.values()
+        }
+        missing = [k for k in wanted_channels if k not in self._channels]
+        if missing:
+            repo = ChannelRepository(session, self.auth)
+            existing = await session.execute(
+                _scoped(select(Channel.id, Channel.platform, Channel.external_account_id),
+                        Channel, self.auth)
+                .where(Channel.external_account_id.in_({account for _, account in missing})))
+            for channel_id, platform, account in existing:
+                self._channels.setdefault((platform, account), channel_id)
+            names = {_name(wanted_channels[k].get("account_name"), self.channel_label)
+                     for k in missing if k not in self._channels}
+            taken = set((await repo.by_names(names)).keys()) if names else set()
+            for channel_key in missing:
+                if channel_key in self._channels:
+                    continue
+                platform, account = channel_key
+                name = _name(wanted_channels[channel_key].get("account_name"),
+                             self.channel_label)
+                if name in taken:
+                    name = _name(f"{name} ({account})", name)
+                taken.add(name)
+                channel = repo.add(Channel(id=uuid7(), name=name, platform=platform,
+                                           external_account_id=account))
+                self._channels[channel_key] = channel.id
+                created = True
+        if created:  # each level is written before the next refers to it
             await session.flush()
-        self._channels[key] = existing.id
-        return existing.id
+            created = False
+        for key, data in unseen.items():
+            channel_of[key] = self._channels[(str(data["platform"]), str(data["account_id"]))]
 
-    async def _campaign(
-        self, session: AsyncSession, channel_id: uuid.UUID, data: dict[str, Any]
-    ) -> uuid.UUID:
-        name = _name(data.get("campaign_name"), f"Campaign {data.get('campaign_id')}")
-        key = (channel_id, name)
-        cached = self._campaigns.get(key)
-        if cached is not None:
-            return cached
-        repo = CampaignRepository(session, self.auth)
-        existing = await repo.find_by_name(channel_id, name)
-        if existing is None:
-            objective = data.get("objective")
-            existing = repo.add(
-                Campaign(
-                    channel_id=channel_id,
-                    name=name,
-                    objective=str(objective)[:100] if objective else None,
-                )
-            )
+        campaign_of: dict[tuple[Any, ...], uuid.UUID] = {}
+        wanted = {(channel_of[k], _name(d.get("campaign_name"),
+                                        f"Campaign {d.get('campaign_id')}")): d
+                  for k, d in unseen.items()}
+        missing_campaigns = [k for k in wanted if k not in self._campaigns]
+        if missing_campaigns:
+            repo_c = CampaignRepository(session, self.auth)
+            found_c = await repo_c.by_keys(missing_campaigns)
+            for campaign_key in missing_campaigns:
+                if campaign_key in found_c:
+                    self._campaigns[campaign_key] = found_c[campaign_key].id
+                    continue
+                objective = wanted[campaign_key].get("objective")
+                campaign = repo_c.add(Campaign(
+                    id=uuid7(), channel_id=campaign_key[0], name=campaign_key[1],
+                    objective=str(objective)[:100] if objective else None))
+                self._campaigns[campaign_key] = campaign.id
+                created = True
+        if created:
             await session.flush()
-        self._campaigns[key] = existing.id
-        return existing.id
+            created = False
+        for key, data in unseen.items():
+            campaign_of[key] = self._campaigns[(channel_of[key], _name(
+                data.get("campaign_name"), f"Campaign {data.get('campaign_id')}"))]
 
-    async def _ad_set(
-        self, session: AsyncSession, campaign_id: uuid.UUID, data: dict[str, Any]
-    ) -> uuid.UUID | None:
-        if data.get("ad_set_name") in (None, "") and data.get("ad_set_id") in (None, ""):
-            return None
-        name = _name(data.get("ad_set_name"), f"Ad set {data.get('ad_set_id')}")
-        key = (campaign_id, name)
-        cached = self._ad_sets.get(key)
-        if cached is not None:
-            return cached
-        repo = AdSetRepository(session, self.auth)
-        existing = await repo.find_by_name(campaign_id, name)
-        if existing is None:
-            existing = repo.add(AdSet(campaign_id=campaign_id, name=name))
+        ad_set_of: dict[tuple[Any, ...], uuid.UUID | None] = {}
+        wanted_sets: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
+        for key, data in unseen.items():
+            if data.get("ad_set_name") in (None, "") and data.get("ad_set_id") in (None, ""):
+                ad_set_of[key] = None
+                continue
+            set_key = (campaign_of[key],
+                       _name(data.get("ad_set_name"), f"Ad set {data.get('ad_set_id')}"))
+            wanted_sets.setdefault(set_key, data)
+        missing_sets = [k for k in wanted_sets if k not in self._ad_sets]
+        if missing_sets:
+            result = await session.execute(
+                _scoped(select(AdSet.id, AdSet.campaign_id, AdSet.name), AdSet, self.auth)
+                .where(AdSet.campaign_id.in_({c for c, _ in missing_sets}),
+                       AdSet.name.in_({n for _, n in missing_sets})))
+            for ad_set_id, campaign_id, name in result:
+                self._ad_sets.setdefault((campaign_id, name), ad_set_id)
+            repo_s = AdSetRepository(session, self.auth)
+            for ad_set_key in missing_sets:
+                if ad_set_key not in self._ad_sets:
+                    ad_set = repo_s.add(AdSet(id=uuid7(), campaign_id=ad_set_key[0],
+                                              name=ad_set_key[1]))
+                    self._ad_sets[ad_set_key] = ad_set.id
+                    created = True
+        if created:
             await session.flush()
-        self._ad_sets[key] = existing.id
-        return existing.id
+            created = False
+        for key, data in unseen.items():
+            if key not in ad_set_of:
+                ad_set_of[key] = self._ad_sets[(campaign_of[key], _name(
+                    data.get("ad_set_name"), f"Ad set {data.get('ad_set_id')}"))]
 
-    async def _creative(
-        self,
-        session: AsyncSession,
-        campaign_id: uuid.UUID,
-        ad_set_id: uuid.UUID | None,
-        data: dict[str, Any],
-    ) -> uuid.UUID | None:
-        if data.get("ad_name") in (None, "") and data.get("ad_id") in (None, ""):
-            return None
-        name = _name(data.get("ad_name"), f"Ad {data.get('ad_id')}")
-        key = (campaign_id, name)
-        cached = self._creatives.get(key)
-        if cached is not None:
-            return cached
-        repo = CreativeRepository(session, self.auth)
-        existing = await repo.find_by_name(campaign_id, name)
-        if existing is None:
-            existing = repo.add(
-                Creative(
-                    campaign_id=campaign_id,
-                    ad_set_id=ad_set_id,
-                    name=name,
-                    format=str(data.get("ad_format") or "image"),
-                )
-            )
+        creative_of: dict[tuple[Any, ...], uuid.UUID | None] = {}
+        wanted_creatives: dict[tuple[uuid.UUID, str], tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        for key, data in unseen.items():
+            if data.get("ad_name") in (None, "") and data.get("ad_id") in (None, ""):
+                creative_of[key] = None
+                continue
+            creative_key = (campaign_of[key],
+                            _name(data.get("ad_name"), f"Ad {data.get('ad_id')}"))
+            wanted_creatives.setdefault(creative_key, (key, data))
+        missing_creatives = [k for k in wanted_creatives if k not in self._creatives]
+        if missing_creatives:
+            repo_k = CreativeRepository(session, self.auth)
+            found_k = await repo_k.by_keys(missing_creatives)
+            for creative_key in missing_creatives:
+                if creative_key in found_k:
+                    self._creatives[creative_key] = found_k[creative_key].id
+                    continue
+                ad_key, data = wanted_creatives[creative_key]
+                creative = repo_k.add(Creative(
+                    id=uuid7(), campaign_id=creative_key[0], ad_set_id=ad_set_of[ad_key],
+                    name=creative_key[1], format=str(data.get("ad_format") or "image")))
+                self._creatives[creative_key] = creative.id
+                created = True
+        for key, data in unseen.items():
+            if key not in creative_of:
+                creative_of[key] = self._creatives[(campaign_of[key], _name(
+                    data.get("ad_name"), f"Ad {data.get('ad_id')}"))]
+
+        if created:
             await session.flush()
-        self._creatives[key] = existing.id
-        return existing.id
+        for key in unseen:
+            self._ads[key] = (channel_of[key], campaign_of[key], creative_of[key])
+
+
+def _ad_key(data: dict[str, Any]) -> tuple[Any, ...]:
+    """The provider's identifiers (and names) of an ad-day record's ad."""
+    return (data["platform"], data["account_id"], data["campaign_id"], data["campaign_name"],
+            data["ad_set_id"], data["ad_set_name"], data["ad_id"], data["ad_name"])
+
+
+def _scoped(stmt: Any, model: type[Any], auth: AuthContext) -> Select[Any]:
+    return scope_to_tenant(cast("Select[Any]", stmt), model, auth)
 
 
 async def channel_ids_of_accounts(

@@ -7,8 +7,11 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from brain.billing.catalog import Quota
+from brain.billing.gates import charge_quota, require_integration_slot, require_quota_room
 from brain.core.auth import AuthContext
 from brain.core.db import set_system_mode
 from brain.core.deps import AppSettings, Caller, DbSession, Jobs, get_runtime, identify
@@ -25,7 +28,7 @@ from brain.core.pagination import (
     paginate,
 )
 from brain.core.schemas import Page
-from brain.integrations import service
+from brain.integrations import callback, service
 from brain.integrations.base import ConnectorError, Record, SyncWindow
 from brain.integrations.factory import build_connector
 from brain.integrations.models import Connection, ConnectionStatus, SyncKind, SyncRun
@@ -134,41 +137,84 @@ async def list_providers(caller: Identified) -> Response:
     return json_response(ProviderList(data=[provider_read(e) for e in providers()]))
 
 
+async def optional_caller(request: Request, session: DbSession) -> Caller | ProblemError:
+    """The caller, or the problem identifying them raised (the callback turns it into a
+    redirect for a browser)."""
+    try:
+        return await identify(request, session)
+    except ProblemError as problem:
+        return problem
+
+
+optional_caller.needs_credentials = True  # type: ignore[attr-defined]
+MaybeCaller = Annotated[Caller | ProblemError, Depends(optional_caller)]
+
+
 @catalogue.get(
-    "/{provider}/callback", response_model=CallbackRead, operation_id="oauth_callback"
+    "/{provider}/callback", response_model=None, operation_id="oauth_callback",
+    status_code=303, response_class=RedirectResponse,
+    responses={
+        200: {"model": CallbackRead,
+              "description": "With `Accept: application/json`: the completed connection."},
+        303: {"description": "A browser goes on to the web app: `/connections/{id}?connected=1`,"
+                             " `/connections/{id}?error=authorization-refused` or "
+                             "`/connections?error=<problem type slug>`."},
+    },
 )
 async def oauth_callback(
     provider: str,
     request: Request,
     session: DbSession,
-    caller: Identified,
+    caller: MaybeCaller,
     settings: AppSettings,
-    state: Annotated[str, Query(min_length=8, max_length=200)],
-    code: Annotated[str | None, Query(max_length=4000)] = None,
-    error: Annotated[str | None, Query(max_length=200)] = None,
+    state: Annotated[str | None, Query(description="The `state` the flow started with.")]
+    = None,
+    code: Annotated[str | None, Query(description="The provider's authorization code.")]
+    = None,
+    error: Annotated[str | None, Query(description="Set by the provider when the user "
+                                                   "declined.")] = None,
 ) -> Response:
     """Where the provider sends the user back: completes the authorization it was started
-    from (the same user session), stores the tokens and activates the connection."""
-    if caller.session is not None:
-        binding = service.binding_for("user", caller.session.session_id)
-    else:
-        binding = service.binding_for("api_key", caller.subject_id)
-    await set_system_mode(session, True)
+    from (the same user session), stores the tokens and activates the connection, then
+    sends the browser on to the web app's connections page (API clients sending
+    `Accept: application/json` get the connection, or a problem, as JSON)."""
+    as_json = callback.wants_json(request)
     try:
-        connection = await service.complete_oauth(
-            session,
-            provider=provider,
-            code=code,
-            state=state,
-            error=error,
-            binding=binding,
-            keyring=get_runtime(request).keys,
-            settings=settings,
-            transport=getattr(request.app.state, "integrations_oauth_transport", None),
-        )
-    except ConnectorError as exc:
-        raise ProblemError(502, f"The provider refused the authorization: {exc.message}",
-                           kind="bad-request") from exc
+        if isinstance(caller, ProblemError):
+            raise caller
+        if not state or not 8 <= len(state) <= 200 or len(code or "") > 4000 \
+                or len(error or "") > 200:
+            raise ProblemError(422, "The callback needs the `state` it was started with.",
+                               errors=[{"loc": ["query", "state"], "message": "invalid"}])
+        if caller.session is not None:
+            binding = service.binding_for("user", caller.session.session_id)
+        else:
+            binding = service.binding_for("api_key", caller.subject_id)
+        await set_system_mode(session, True)
+        try:
+            connection = await service.complete_oauth(
+                session,
+                provider=provider,
+                code=code,
+                state=state,
+                error=error,
+                binding=binding,
+                keyring=get_runtime(request).keys,
+                settings=settings,
+                transport=getattr(request.app.state, "integrations_oauth_transport", None),
+            )
+        except ConnectorError as exc:
+            raise ProblemError(502, f"The provider refused the authorization: {exc.message}",
+                               kind="provider-error") from exc
+    except ProblemError as problem:
+        if as_json:
+            raise
+        await session.rollback()  # the same outcome as the problem: nothing changes
+        return callback.failed(problem)
+    if not as_json:
+        if connection.status == ConnectionStatus.active.value:
+            return callback.connected(connection.id)
+        return callback.refused(connection.id)
     return json_response(
         CallbackRead(
             connection_id=connection.id,
@@ -202,7 +248,8 @@ async def list_connections(
 
 
 @connections.post("", response_model=ConnectionRead, status_code=201,
-                  operation_id="create_connection")
+                  operation_id="create_connection",
+                  dependencies=[Depends(require_integration_slot())])
 async def create_connection(
     org_id: uuid.UUID,
     body: ConnectionCreate,
@@ -383,7 +430,9 @@ async def list_syncs(
 
 
 @connections.post("/{connection_id}/syncs", response_model=SyncRead, status_code=202,
-                  operation_id="create_sync")
+                  operation_id="create_sync",
+                  dependencies=[Depends(require_quota_room(Quota.events_per_month)),
+                                Depends(charge_quota(Quota.syncs_per_day))])
 async def create_sync(
     org_id: uuid.UUID,
     connection_id: uuid.UUID,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from brain.core.auth import AuthContext
@@ -23,6 +24,8 @@ from brain.core.models import utcnow
 from brain.demo.verticals import get_profile
 from brain.integrations import oauth
 from brain.integrations.base import AuthMethod, Credentials
+from brain.integrations.crm_models import CrmRecord
+from brain.integrations.inbound import forget_target
 from brain.integrations.loaders import job_auth
 from brain.integrations.models import (
     Connection,
@@ -46,6 +49,7 @@ from brain.settings import Settings
 
 DEFAULT_SCHEDULE_MINUTES = 24 * 60
 DELTA_DEFAULT_DAYS = 30
+SANDBOX_MAX_DAYS = 1095  # the longest history `brain seed` simulates
 MAX_SYNC_DAYS = 3 * 366
 
 
@@ -95,9 +99,16 @@ def _sandbox_settings(config: dict[str, Any], today: date) -> dict[str, Any]:
             errors=[{"loc": ["body", "config", "sandbox", "vertical"], "message": "unknown"}],
         ) from exc
     merged = default_sandbox_config(vertical, today=today)
-    for key in ("days", "fault_rate", "rate_limit_every", "seed", "page_size_cap"):
+    for key in ("days", "fault_rate", "rate_limit_every", "seed", "page_size_cap", "today"):
         if key in requested:
             merged[key] = requested[key]
+    try:
+        date.fromisoformat(str(merged["today"]))
+    except ValueError as exc:
+        raise ProblemError(
+            422, "Sandbox today must be a date (YYYY-MM-DD).",
+            errors=[{"loc": ["body", "config", "sandbox", "today"], "message": "not a date"}],
+        ) from exc
     try:
         days = int(merged["days"])
         fault_rate = float(merged["fault_rate"])
@@ -106,9 +117,11 @@ def _sandbox_settings(config: dict[str, Any], today: date) -> dict[str, Any]:
         page_cap = int(merged.get("page_size_cap", 500))
     except (TypeError, ValueError) as exc:
         raise ProblemError(422, "Invalid sandbox settings.") from exc
-    if not 30 <= days <= 730 or not 0 <= fault_rate <= 0.5 or not 1 <= page_cap <= 10_000:
+    if not 30 <= days <= SANDBOX_MAX_DAYS or not 0 <= fault_rate <= 0.5 \
+            or not 1 <= page_cap <= 10_000:
         raise ProblemError(
-            422, "Sandbox days must be 30-730, fault_rate 0-0.5, page_size_cap 1-10000."
+            422, f"Sandbox days must be 30-{SANDBOX_MAX_DAYS}, fault_rate 0-0.5, "
+                 "page_size_cap 1-10000."
         )
     return merged
 
@@ -329,6 +342,10 @@ async def revoke_connection(
     entry = get_provider(connection.provider)
     if purge_data and entry is not None:
         await entry.connector.purge(session, auth, dict(connection.config))
+    if purge_data:
+        await session.execute(delete(CrmRecord).where(
+            CrmRecord.organization_id == connection.organization_id,
+            CrmRecord.connection_id == connection.id))
     if entry is not None and not connection.sandbox and keyring is not None:
         try:
             credentials = open_credentials(keyring, connection)
@@ -350,3 +367,4 @@ async def revoke_connection(
     if lease is not None and lease.organization_id == connection.organization_id:
         await session.delete(lease)
     await session.flush()
+    forget_target(connection.id)  # its inbound webhooks are refused from now on

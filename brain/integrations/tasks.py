@@ -9,15 +9,19 @@ the engine resumes them from their last checkpoint.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from brain.billing.catalog import Quota
+from brain.billing.gates import admit_job
 from brain.core.db import system_session
 from brain.core.jobs import CeleryDispatcher, Dispatcher, job
 from brain.core.models import utcnow
 from brain.core.runtime import Runtime
+from brain.finops.metering import record_job_usage
 from brain.integrations.engine import SyncEngine
 from brain.integrations.loaders import job_auth
 from brain.integrations.models import (
@@ -39,11 +43,15 @@ _SCHEDULE_BATCH = 200
 
 @job(RUN_SYNC_JOB)
 async def run_sync(runtime: Runtime, *, sync_run_id: str, organization_id: str) -> None:
-    """Run (or resume) one sync run."""
+    """Run (or resume) one sync run; its worker time is metered (`sync_minutes`)."""
+    started = time.monotonic()
     result = await SyncEngine(runtime).run(
         sync_run_id=uuid.UUID(sync_run_id), organization_id=uuid.UUID(organization_id)
     )
     logger.info("sync %s finished with %s", sync_run_id, result.status)
+    if result.status not in ("busy", "missing"):
+        await record_job_usage(runtime, uuid.UUID(organization_id), "sync_minutes",
+                               (time.monotonic() - started) / 60)
 
 
 async def schedule_due_syncs(runtime: Runtime, dispatcher: Dispatcher | None = None) -> int:
@@ -69,6 +77,11 @@ async def schedule_due_syncs(runtime: Runtime, dispatcher: Dispatcher | None = N
             connection.next_sync_at = now + timedelta(minutes=connection.schedule_minutes)
             try:
                 async with session.begin_nested():
+                    # Not for a read-only organization; one of the plan's syncs per day, and
+                    # the month's events must have room (refusals are logged and skipped).
+                    await admit_job(session, connection.organization_id,
+                                    quota=Quota.syncs_per_day, room=Quota.events_per_month,
+                                    clock=runtime.clock)
                     run = await request_sync(
                         session,
                         job_auth(connection.organization_id, connection.id),
@@ -78,7 +91,7 @@ async def schedule_due_syncs(runtime: Runtime, dispatcher: Dispatcher | None = N
                         end_date=None,
                         trigger="schedule",
                     )
-            except Exception as exc:  # a sync already in flight: skip this round
+            except Exception as exc:  # a sync already in flight, or refused: skip this round
                 logger.info("connection %s not scheduled: %s", connection.id, exc)
                 continue
             to_send.append((run.id, connection.organization_id))

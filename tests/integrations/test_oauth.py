@@ -78,19 +78,31 @@ async def test_authorization_code_flow_with_pkce(
     assert query["redirect_uri"].endswith("/api/v1/integrations/meta_ads/callback")
     state = query["state"]
 
-    # Another user's session cannot complete it.
+    # Another user's session cannot complete it: the browser lands on the connections page
+    # with the problem's type, an API client gets the problem itself.
     intruder = await make_member_session(session_factory, tenant.id, "admin")
     wrong = await http.get("/api/v1/integrations/meta_ads/callback", headers=intruder,
                            params={"state": state, "code": "abc"})
-    assert wrong.status_code == 400
+    assert wrong.status_code == 303
+    assert wrong.headers["location"] == "/connections?error=invalid-token"
+    assert wrong.headers["cache-control"] == "no-store"
+    wrong_api = await http.get("/api/v1/integrations/meta_ads/callback",
+                               headers={**intruder, "Accept": "application/json"},
+                               params={"state": state, "code": "abc"})
+    assert wrong_api.status_code == 400
+    assert wrong_api.json()["type"] == "/api/v1/problems/invalid-token"
 
     token = TokenEndpoint(200, {"access_token": "EAAB-fresh", "token_type": "bearer",
                                 "expires_in": 5183944, "refresh_token": "r-1"})
     app.state.integrations_oauth_transport = httpx.MockTransport(token)
-    done = await http.get("/api/v1/integrations/meta_ads/callback", headers=admin,
+    done = await http.get("/api/v1/integrations/meta_ads/callback",
+                          headers={**admin, "Accept": "text/html,application/xhtml+xml,"
+                                                      "application/xml;q=0.9,*/*;q=0.8"},
                           params={"state": state, "code": "the-code"})
-    assert done.status_code == 200, done.text
-    assert done.json()["status"] == "active"
+    assert done.status_code == 303, done.text
+    connection_id = body["id"]
+    assert done.headers["location"] == f"/connections/{connection_id}?connected=1"
+    assert not done.content
     [form] = token.forms
     assert form["grant_type"] == ["authorization_code"]
     assert form["code"] == ["the-code"]
@@ -98,7 +110,7 @@ async def test_authorization_code_flow_with_pkce(
 
     async with oauth_runtime.session_factory() as session:
         session.info[BYPASS_INFO_KEY] = True
-        connection = await session.get(Connection, uuid.UUID(done.json()["connection_id"]))
+        connection = await session.get(Connection, uuid.UUID(connection_id))
         assert connection is not None
         assert connection.credentials_encrypted is not None
         assert "EAAB-fresh" not in connection.credentials_encrypted
@@ -111,7 +123,71 @@ async def test_authorization_code_flow_with_pkce(
 
     replay = await http.get("/api/v1/integrations/meta_ads/callback", headers=admin,
                             params={"state": state, "code": "the-code"})
-    assert replay.status_code == 400  # single use
+    assert replay.headers["location"] == "/connections?error=invalid-token"  # single use
+
+
+async def _start(http: httpx.AsyncClient, tenant: Tenant, headers: dict[str, str]) -> tuple[
+        str, str]:
+    started = await http.post(tenant.path("/connections"), headers=headers,
+                              json={"provider": "meta_ads",
+                                    "config": {"ad_account_ids": ["act_42"]}})
+    assert started.status_code == 201, started.text
+    url = urlsplit(started.json()["next_step"]["authorization_url"])
+    return started.json()["id"], parse_qs(url.query)["state"][0]
+
+
+async def test_the_callback_ends_in_the_web_app_on_every_outcome(
+    oauth_app: tuple[httpx.AsyncClient, Any], tenant: Tenant, session_factory: Any,
+) -> None:
+    http, app = oauth_app
+    callback = "/api/v1/integrations/meta_ads/callback"
+    admin = await make_member_session(session_factory, tenant.id, "admin")
+    as_api = {**admin, "Accept": "application/json"}
+
+    # The user declined at the provider: back to the (still pending) connection.
+    connection_id, state = await _start(http, tenant, admin)
+    declined = await http.get(callback, headers=admin,
+                              params={"state": state, "error": "access_denied"})
+    assert declined.status_code == 303
+    assert declined.headers["location"] == (
+        f"/connections/{connection_id}?error=authorization-refused")
+    pending = await http.get(tenant.path(f"/connections/{connection_id}"), headers=admin)
+    assert pending.json()["status"] == "pending"
+    assert "access_denied" in pending.json()["last_error"]
+
+    # The provider refuses the code: nothing stored, the state stays usable for a retry.
+    connection_id, state = await _start(http, tenant, admin)
+    app.state.integrations_oauth_transport = httpx.MockTransport(
+        TokenEndpoint(400, {"error": "invalid_grant"}))
+    refused = await http.get(callback, headers=admin, params={"state": state, "code": "c"})
+    assert refused.headers["location"] == "/connections?error=provider-error"
+    refused_api = await http.get(callback, headers=as_api, params={"state": state, "code": "c"})
+    assert refused_api.status_code == 502
+    assert refused_api.json()["type"] == "/api/v1/problems/provider-error"
+
+    # No session (it expired meanwhile), no state: still a page, never a JSON document.
+    anonymous = await http.get(callback, params={"state": state, "code": "c"})
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/connections?error=unauthorized"
+    assert (await http.get(callback, headers=as_api,
+                           params={"state": state, "code": "c"})).status_code == 502
+    assert (await http.get(callback, headers={"Accept": "application/json"},
+                           params={"state": state})).status_code == 401
+    missing = await http.get(callback, headers=admin)
+    assert missing.headers["location"] == "/connections?error=validation-error"
+    assert (await http.get(callback, headers=as_api)).status_code == 422
+    unknown = await http.get("/api/v1/integrations/nope/callback", headers=admin,
+                             params={"state": state, "code": "c"})
+    assert unknown.headers["location"] == "/connections?error=validation-error"
+
+    # JSON callers still get the connection.
+    connection_id, state = await _start(http, tenant, admin)
+    app.state.integrations_oauth_transport = httpx.MockTransport(
+        TokenEndpoint(200, {"access_token": "EAAB-2", "token_type": "bearer"}))
+    done = await http.get(callback, headers=as_api, params={"state": state, "code": "c"})
+    assert done.status_code == 200, done.text
+    assert done.json() == {"connection_id": connection_id, "organization_id": str(tenant.id),
+                           "status": "active"}
 
 
 async def test_refresh_failure_marks_needs_reauth_and_notifies(

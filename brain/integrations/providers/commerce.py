@@ -20,14 +20,15 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from brain.core.auth import AuthContext
-from brain.core.tenancy import scope_to_tenant
+from brain.core.models import utcnow
 from brain.warehouse import bulk
 from brain.warehouse.models import Channel, Customer, Order, Platform
 from brain.warehouse.repository import ChannelRepository, CustomerRepository, OrderRepository
@@ -50,6 +51,12 @@ def utm_source(url: str | None) -> str | None:
     """The `utm_source` of a landing URL or path (lower-cased), if it has one."""
     if not url:
         return None
+    return _utm_source(url)
+
+
+@lru_cache(maxsize=4096)
+def _utm_source(url: str) -> str | None:
+    # Landing pages repeat (one per campaign link): parse each once.
     values = parse_qs(urlsplit(url).query).get("utm_source")
     return values[0].strip().lower() if values and values[0].strip() else None
 
@@ -195,35 +202,62 @@ class CommerceLoader:
             )
 
     async def _first_orders(self, session: AsyncSession, ids: Iterable[uuid.UUID]) -> None:
-        """Recompute `first_order_on` of the given customers from their live orders."""
+        """Recompute `first_order_on` of the given customers from their live orders (NULL
+        for a customer left without one), one set-based statement per chunk."""
         unique = list(set(ids))
         if not unique:
             return
-        # The first order dates are aggregated once per chunk and written back by primary
-        # key: a correlated subquery per customer made the planner scan orders once per row
-        # on freshly loaded (un-analysed) tables.
+        org = self.auth.organization_id
+        postgres = session.get_bind().dialect.name == "postgresql"
         for start in range(0, len(unique), 1000):
             chunk = unique[start : start + 1000]
-            firsts_stmt = cast(
-                "Select[Any]",
-                select(Order.customer_id, func.min(Order.order_date))
-                .where(Order.customer_id.in_(chunk))
-                .group_by(Order.customer_id),
-            )
-            rows = await session.execute(scope_to_tenant(firsts_stmt, Order, self.auth))
-            firsts: dict[uuid.UUID, date] = {row[0]: row[1] for row in rows}
-            visible = (
-                await session.scalars(
-                    scope_to_tenant(select(Customer.id), Customer, self.auth).where(
-                        Customer.id.in_(chunk)
-                    )
+            if self.auth.channel_ids is not None:
+                visible = await session.scalars(select(Customer.id).where(
+                    Customer.id.in_(chunk), Customer.channel_scope(self.auth.channel_ids)))
+                chunk = list(visible.all())
+                if not chunk:
+                    continue
+            if postgres:
+                # The chunk's ids joined to their orders: whatever plan fresh, un-analysed
+                # tables get, orders are read at most once per chunk (a correlated subquery
+                # per customer could scan them once per row). Never server-side prepared: a
+                # generic plan, made for no ids in particular, can be that nested scan.
+                connection = await session.connection()
+                raw = await connection.get_raw_connection()
+                driver: Any = raw.driver_connection
+                async with driver.cursor() as cursor:
+                    await cursor.execute(_PG_FIRST_ORDERS, {"ids": chunk, "org": org,
+                                                            "now": utcnow()}, prepare=False)
+            else:
+                # By customer alone (its orders are its organization's): with the
+                # organization in the condition SQLite walks the (organization, date) index
+                # per customer instead of looking the customer's orders up.
+                first = (
+                    select(func.min(Order.order_date))
+                    .where(Order.customer_id == Customer.id, Order.deleted_at.is_(None))
+                    .scalar_subquery()
                 )
-            ).all()
-            if visible:
                 await session.execute(
-                    update(Customer),
-                    [{"id": cid, "first_order_on": firsts.get(cid)} for cid in visible],
+                    update(Customer)
+                    .where(Customer.organization_id == org, Customer.deleted_at.is_(None),
+                           Customer.id.in_(chunk))
+                    .values(first_order_on=first)
+                    .execution_options(synchronize_session=False)
                 )
+
+
+_PG_FIRST_ORDERS = """
+UPDATE customers AS c
+SET first_order_on = f.first_order_on, updated_at = %(now)s
+FROM (
+    SELECT v.id AS id, min(o.order_date) AS first_order_on
+    FROM unnest(CAST(%(ids)s AS uuid[])) AS v(id)
+    LEFT JOIN orders AS o
+        ON o.customer_id = v.id AND o.organization_id = %(org)s AND o.deleted_at IS NULL
+    GROUP BY v.id
+) AS f
+WHERE c.id = f.id AND c.organization_id = %(org)s AND c.deleted_at IS NULL
+"""
 
 
 def _email(value: str | None) -> str | None:

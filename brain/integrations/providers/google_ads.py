@@ -13,6 +13,7 @@ authorizationError, quotaError with `retryDelay`, internalError).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
@@ -164,21 +165,32 @@ def _int(value: Any) -> int:
     return int(value) if value not in (None, "") else 0
 
 
+@lru_cache(maxsize=4096)
+def _account(customer_id: str) -> str:
+    return dashed(customer_id)
+
+
+_NOTHING: dict[str, Any] = {}
+
+
 def ads_row_record(row: dict[str, Any]) -> Record:
-    """One GoogleAdsRow → a normalised ad-day record (YouTube when the campaign is VIDEO)."""
-    customer = row.get("customer") or {}
-    campaign = row.get("campaign") or {}
-    ad_group = row.get("adGroup") or {}
-    ad = (row.get("adGroupAd") or {}).get("ad") or {}
-    metrics = row.get("metrics") or {}
+    """One GoogleAdsRow → a normalised ad-day record (YouTube when the campaign is VIDEO).
+
+    Metrics whose value is zero may be absent (proto3 JSON leaves defaults out)."""
+    customer = row.get("customer") or _NOTHING
+    campaign = row.get("campaign") or _NOTHING
+    ad_group = row.get("adGroup") or _NOTHING
+    ad = (row.get("adGroupAd") or _NOTHING).get("ad") or _NOTHING
+    metrics = row.get("metrics") or _NOTHING
     video = campaign.get("advertisingChannelType") == "VIDEO"
     views = metrics.get("videoViews")
-    ad_type = str(ad.get("type") or "")
+    ad_type = ad.get("type") or ""
+    cost = metrics.get("costMicros")
     return ad_day_record(
         AD_STREAM,
-        date=(row.get("segments") or {})["date"],
+        date=(row.get("segments") or _NOTHING)["date"],
         platform="youtube" if video else "google",
-        account_id=dashed(str(customer.get("id") or "")),
+        account_id=_account(str(customer.get("id") or "")),
         account_name=customer.get("descriptiveName"),
         campaign_id=campaign.get("id"),
         campaign_name=campaign.get("name"),
@@ -186,14 +198,23 @@ def ads_row_record(row: dict[str, Any]) -> Record:
         ad_set_name=ad_group.get("name"),
         ad_id=ad.get("id"),
         ad_name=ad.get("name"),
-        ad_format="video" if "VIDEO" in ad_type else "text",
+        ad_format=_ad_format(ad_type),
         impressions=_int(metrics.get("impressions")),
         clicks=_int(metrics.get("clicks")),
-        spend=round(_int(metrics.get("costMicros")) / 1_000_000, 6),
+        spend=round(int(cost) / 1_000_000, 6) if cost not in (None, "") else 0.0,
         conversions=float(metrics.get("conversions") or 0),
         revenue=float(metrics.get("conversionsValue") or 0),
         video_views=_int(views) if views is not None else None,
     )
+
+
+def _ad_format(ad_type: str) -> str:
+    """The warehouse creative format of an `AdType` (video, image, else text)."""
+    if "VIDEO" in ad_type:
+        return "video"
+    if "IMAGE" in ad_type:
+        return "image"
+    return "text"
 
 
 class GoogleAdsConnector(Connector):

@@ -15,11 +15,12 @@ Documented behaviour this relies on:
   `errors[].context.requiredGranularScopes`) and RATE_LIMITS (429, `policyName`).
 
 Reads select by modification time within the engine's window (search API, ascending), each
-page a checkpoint. Contacts become customers (`hubspot:contact:{id}`); won deals
-(`hs_is_closed_won`) become orders of their first contact, deals no longer won are removed.
-A sandbox connection writes neither unless its config asks (`import_contacts`,
-`import_won_deals`): the simulated shop already delivers the same people and orders, and the
-demo tenant must not count them twice.
+page a checkpoint. Every contact and deal lands in the CRM lifecycle table (`crm_records`:
+lifecycle stage, stage dates, deal stage and amount). Contacts also become customers
+(`hubspot:contact:{id}`); won deals (`hs_is_closed_won`) become orders of their first
+contact, deals no longer won are removed. A sandbox connection writes no customers or
+orders unless its config asks (`import_contacts`, `import_won_deals`): the simulated shop
+already delivers the same people and orders, and the demo tenant must not count them twice.
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ from brain.integrations.base import (
     SyncMode,
     SyncWindow,
 )
+from brain.integrations.crm import (
+    HUBSPOT_STAGE_DATE_PROPERTIES,
+    CrmLoader,
+    hubspot_contact,
+    hubspot_deal,
+)
 from brain.integrations.http import classify_status, parse_retry_after
 from brain.integrations.loaders import job_auth
 from brain.integrations.providers.commerce import CommerceLoader, CustomerRow, OrderRow
@@ -56,12 +63,13 @@ if TYPE_CHECKING:
 
 PROVIDER = "hubspot"
 SCOPES = ("crm.objects.contacts.read", "crm.objects.deals.read")
-SEARCH_LIMIT = 100
+SEARCH_LIMIT = 200  # the search API's maximum page size
 SEARCH_WINDOW = 10_000  # the search API pages through at most this many results per query
 CONTACT_PROPERTIES = ("email", "firstname", "lastname", "lifecyclestage", "createdate",
-                      "lastmodifieddate")
+                      "lastmodifieddate", *HUBSPOT_STAGE_DATE_PROPERTIES)
 DEAL_PROPERTIES = ("dealname", "amount", "dealstage", "pipeline", "closedate", "createdate",
-                   "hs_lastmodifieddate", "hs_is_closed_won")
+                   "hs_lastmodifieddate", "hs_is_closed_won", "hs_is_closed",
+                   "deal_currency_code")
 MODIFIED = {"contacts": "lastmodifieddate", "deals": "hs_lastmodifieddate"}
 PROPERTIES = {"contacts": CONTACT_PROPERTIES, "deals": DEAL_PROPERTIES}
 
@@ -225,7 +233,9 @@ class HubSpotConnector(Connector):
 
     def __init__(self, context: ConnectorContext) -> None:
         super().__init__(context)
-        self._loader = CommerceLoader(job_auth(context.organization_id, context.connection_id))
+        auth = job_auth(context.organization_id, context.connection_id)
+        self._loader = CommerceLoader(auth)
+        self._crm = CrmLoader(auth, context.connection_id)
 
     @classmethod
     def classify(cls, response: httpx.Response) -> ConnectorError | None:
@@ -317,15 +327,19 @@ class HubSpotConnector(Connector):
     async def write(
         self, session: AsyncSession, stream: Stream, records: Sequence[Record]
     ) -> int:
+        """Customers / orders when imported (first, so the CRM rows can link to them), then
+        every record into the lifecycle table."""
+        written = 0
         if stream.name == "contacts":
-            if not self._enabled("import_contacts"):
-                return 0
-            return await self._loader.load_customers(
-                session, [customer_row(r.data) for r in records]
-            )
-        if not self._enabled("import_won_deals"):
-            return 0
-        return await self._loader.load_orders(session, [deal_row(r.data) for r in records])
+            if self._enabled("import_contacts"):
+                written += await self._loader.load_customers(
+                    session, [customer_row(r.data) for r in records])
+            return written + await self._crm.load(
+                session, [hubspot_contact(r.data) for r in records])
+        if self._enabled("import_won_deals"):
+            written += await self._loader.load_orders(
+                session, [deal_row(r.data) for r in records])
+        return written + await self._crm.load(session, [hubspot_deal(r.data) for r in records])
 
 
 register(HubSpotConnector, sandbox=hubspot_sandbox)

@@ -15,10 +15,12 @@ Documented behaviour this relies on:
   token), REQUEST_LIMIT_EXCEEDED (403; daily "TotalRequests" or concurrency limits),
   INSUFFICIENT_ACCESS_* / INVALID_TYPE / API_DISABLED_FOR_ORG (the user lacks access).
 
-Won opportunities become orders of their account (`salesforce:account:{AccountId}`), leads
-become customers, campaigns become campaigns of a "Salesforce" channel. A sandbox connection
-writes none of them unless its config asks (`import_leads`, `import_won_opportunities`,
-`import_campaigns`): the simulated shop already delivers the same customers and orders.
+Every lead and opportunity lands in the CRM lifecycle table (`crm_records`: status or stage,
+stage dates, amount). Won opportunities also become orders of their account
+(`salesforce:account:{AccountId}`), leads become customers, campaigns become campaigns of a
+"Salesforce" channel. A sandbox connection writes no customers, orders or campaigns unless
+its config asks (`import_leads`, `import_won_opportunities`, `import_campaigns`): the
+simulated shop already delivers the same customers and orders.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from brain.integrations.base import (
     SyncMode,
     SyncWindow,
 )
+from brain.integrations.crm import CrmLoader, salesforce_lead, salesforce_opportunity
 from brain.integrations.http import classify_status, parse_retry_after
 from brain.integrations.loaders import job_auth
 from brain.integrations.providers.commerce import CommerceLoader, CustomerRow, OrderRow
@@ -67,7 +70,8 @@ USERINFO_URL = "https://login.salesforce.com/services/oauth2/userinfo"
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "Lead": ("Id", "Email", "FirstName", "LastName", "Company", "Status", "LeadSource",
-             "IsConverted", "ConvertedDate", "CreatedDate", "SystemModstamp"),
+             "IsConverted", "ConvertedDate", "ConvertedAccountId", "CreatedDate",
+             "SystemModstamp"),
     "Opportunity": ("Id", "Name", "AccountId", "Amount", "CloseDate", "StageName", "IsClosed",
                     "IsWon", "CampaignId", "LeadSource", "CreatedDate", "SystemModstamp"),
     "Campaign": ("Id", "Name", "Type", "Status", "StartDate", "EndDate", "IsActive",
@@ -199,6 +203,7 @@ class SalesforceConnector(Connector):
         super().__init__(context)
         self._auth = job_auth(context.organization_id, context.connection_id)
         self._loader = CommerceLoader(self._auth)
+        self._crm = CrmLoader(self._auth, context.connection_id)
         self._channel_id: uuid.UUID | None = None
         self._instance: str | None = None
 
@@ -311,16 +316,21 @@ class SalesforceConnector(Connector):
     async def write(
         self, session: AsyncSession, stream: Stream, records: Sequence[Record]
     ) -> int:
+        """Customers / orders / campaigns when imported (first, so the CRM rows can link to
+        them); leads and opportunities also into the lifecycle table."""
+        written = 0
         if stream.name == "leads":
-            if not self._enabled("import_leads"):
-                return 0
-            return await self._loader.load_customers(session, [lead_row(r.data) for r in records])
+            if self._enabled("import_leads"):
+                written += await self._loader.load_customers(
+                    session, [lead_row(r.data) for r in records])
+            return written + await self._crm.load(
+                session, [salesforce_lead(r.data) for r in records])
         if stream.name == "opportunities":
-            if not self._enabled("import_won_opportunities"):
-                return 0
-            return await self._loader.load_orders(
-                session, [opportunity_row(r.data) for r in records]
-            )
+            if self._enabled("import_won_opportunities"):
+                written += await self._loader.load_orders(
+                    session, [opportunity_row(r.data) for r in records])
+            return written + await self._crm.load(
+                session, [salesforce_opportunity(r.data) for r in records])
         if not self._enabled("import_campaigns"):
             return 0
         return await self._load_campaigns(session, records)

@@ -212,8 +212,9 @@ class FaultInjector:
             return None
 
 
-def json_response(status: int, body: Any) -> httpx.Response:
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
     """A JSON response serialised with orjson (the simulators' hot path)."""
     return httpx.Response(
-        status, content=orjson.dumps(body), headers={"content-type": "application/json"}
+        status, content=orjson.dumps(body),
+        headers={"content-type": "application/json", **(headers or {})},
     )

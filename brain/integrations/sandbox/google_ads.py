@@ -33,6 +33,8 @@ _BETWEEN = re.compile(
     re.IGNORECASE,
 )
 _BATCH = 10_000
+# The Google Ads `AdType` of each simulated creative format (text: responsive search ads).
+_AD_TYPES = {"video": "VIDEO_AD", "image": "IMAGE_AD"}
 
 
 def customer_digits(account_id: str) -> str:
@@ -56,7 +58,10 @@ def google_error(
     return json_response(status, [body] if stream else body)
 
 
-def _row(row: AdRow, customer_name: str, platform: str) -> dict[str, Any]:
+def _row(row: AdRow, customer_name: str, platform: str,
+         ads: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One GoogleAdsRow; `ads` caches the parts that are the same every day for an ad (the
+    customer, campaign, ad group and ad objects)."""
     metrics: dict[str, Any] = {
         "impressions": str(row.impressions),
         "clicks": str(row.clicks),
@@ -66,6 +71,15 @@ def _row(row: AdRow, customer_name: str, platform: str) -> dict[str, Any]:
     }
     if row.video_views is not None:
         metrics["videoViews"] = str(row.video_views)
+    static = ads.get(row.ad_id) if ads is not None else None
+    if static is None:
+        static = _static(row, customer_name, platform)
+        if ads is not None:
+            ads[row.ad_id] = static
+    return {**static, "metrics": metrics, "segments": {"date": row.day.isoformat()}}
+
+
+def _static(row: AdRow, customer_name: str, platform: str) -> dict[str, Any]:
     digits = customer_digits(row.account_id)
     return {
         "customer": {"resourceName": f"customers/{digits}", "id": digits,
@@ -77,10 +91,7 @@ def _row(row: AdRow, customer_name: str, platform: str) -> dict[str, Any]:
                     "id": row.ad_set_id, "name": row.ad_set_name},
         "adGroupAd": {"resourceName": f"customers/{digits}/adGroupAds/{row.ad_set_id}~{row.ad_id}",
                       "ad": {"id": row.ad_id, "name": row.ad_name,
-                             "type": "VIDEO_AD" if row.ad_format == "video" else
-                             "RESPONSIVE_SEARCH_AD"}},
-        "metrics": metrics,
-        "segments": {"date": row.day.isoformat()},
+                             "type": _AD_TYPES.get(row.ad_format, "RESPONSIVE_SEARCH_AD")}},
     }
 
 
@@ -93,6 +104,7 @@ def google_ads_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
     names = {customer_digits(a): n for a, n in accounts(context, PLATFORMS)}
     table = context_ad_table(context, PLATFORMS)
     prefix = f"/{API_VERSION}/customers"
+    ads: dict[str, dict[str, Any]] = {}
 
     def handle(request: httpx.Request) -> httpx.Response:
         stream = request.url.path.endswith(":searchStream")
@@ -145,7 +157,7 @@ def google_ads_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
                 "metrics.clicks,metrics.costMicros,metrics.conversions,"
                 "metrics.conversionsValue,metrics.videoViews")
         batches = [
-            {"results": [_row(r, names[customer], platform_of[customer])
+            {"results": [_row(r, names[customer], platform_of[customer], ads)
                          for r in rows[i : i + _BATCH]],
              "fieldMask": mask, "requestId": f"sandbox-{i}"}
             for i in range(0, len(rows), _BATCH)

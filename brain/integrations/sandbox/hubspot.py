@@ -17,7 +17,12 @@ from typing import Any
 import httpx
 import numpy as np
 
-from brain.integrations.sandbox.common import FaultInjector, SandboxContext, numeric_id
+from brain.integrations.sandbox.common import (
+    FaultInjector,
+    SandboxContext,
+    json_response,
+    numeric_id,
+)
 from brain.integrations.sandbox.shopify import shop_data
 
 SEARCH_CEILING = 10_000
@@ -31,15 +36,17 @@ DEFAULT_PROPERTIES = {
 }
 
 
-def _stamp(epoch: int) -> str:
-    return datetime.fromtimestamp(int(epoch), tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+def _stamps(epochs: np.ndarray) -> list[str]:
+    """Epoch seconds as HubSpot writes times (`2026-01-01T08:00:00.000Z`), at once."""
+    texts = np.datetime_as_string(epochs.astype("datetime64[s]"), unit="s")
+    return [f"{text}.000Z" for text in texts.tolist()]
 
 
 def _error(status: int, category: str, message: str, **extra: Any) -> httpx.Response:
     body = {"status": "error", "message": message,
             "correlationId": "00000000-0000-4000-8000-000000000000", "category": category,
             **extra}
-    return httpx.Response(status, json=body)
+    return json_response(status, body)
 
 
 def _index(object_id: str, kind: int) -> int:
@@ -53,14 +60,22 @@ def hubspot_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
     data = shop_data(context.vertical, context.seed, context.days, context.today)
     contact_modified = np.empty_like(data.customer_updated_sorted)
     contact_modified[data.customer_by_updated] = data.customer_updated_sorted
+    # Timestamps as the API writes them, made once per transport (vectorised).
+    contact_created_text = _stamps(data.customer_created)
+    contact_modified_text = _stamps(contact_modified)
+    deal_closed_text = _stamps(data.order_processed)
+    deal_modified_text = _stamps(data.order_processed + 600)
+    deal_created_text = _stamps(data.order_processed - 86_400)
+    deal_amount_text = [f"{value:.2f}" for value in sim.orders.revenue.tolist()]
+    deal_owner = sim.orders.customer.tolist()
     sorted_ms = {"contacts": data.customer_updated_sorted * 1000,
                  "deals": data.order_updated_sorted * 1000}
     by_modified = {"contacts": data.customer_by_updated, "deals": data.order_by_updated}
     counts = {"contacts": len(sim.customers), "deals": len(sim.orders)}
 
     def contact(i: int) -> dict[str, Any]:
-        created = _stamp(data.customer_created[i])
-        modified = _stamp(int(contact_modified[i]))
+        created = contact_created_text[i]
+        modified = contact_modified_text[i]
         return {
             "id": numeric_id(CONTACT_KIND, i),
             "properties": {
@@ -71,6 +86,9 @@ def hubspot_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
                 "lastmodifieddate": modified,
                 "lastname": str(i + 1),
                 "lifecyclestage": "customer",
+                # A shop's customers become leads and customers with their first order.
+                "hs_lifecyclestage_lead_date": created,
+                "hs_lifecyclestage_customer_date": created,
             },
             "createdAt": created,
             "updatedAt": modified,
@@ -78,18 +96,19 @@ def hubspot_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
         }
 
     def deal(j: int) -> dict[str, Any]:
-        placed = int(data.order_processed[j])
-        modified = _stamp(placed + 600)
-        created = _stamp(placed - 86_400)
+        modified = deal_modified_text[j]
+        created = deal_created_text[j]
         return {
             "id": numeric_id(DEAL_KIND, j),
             "properties": {
-                "amount": f"{float(sim.orders.revenue[j]):.2f}",
-                "closedate": _stamp(placed),
+                "amount": deal_amount_text[j],
+                "closedate": deal_closed_text[j],
                 "createdate": created,
                 "dealname": f"Order #{1001 + j}",
                 "dealstage": "closedwon",
                 "hs_is_closed_won": "true",
+                "hs_is_closed": "true",
+                "deal_currency_code": "USD",
                 "hs_lastmodifieddate": modified,
                 "hs_object_id": numeric_id(DEAL_KIND, j),
                 "pipeline": "default",
@@ -105,7 +124,7 @@ def hubspot_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
         wanted = set(properties or DEFAULT_PROPERTIES[object_type]) | {"hs_object_id"}
         item["properties"] = {k: v for k, v in item["properties"].items() if k in wanted}
         if associations and object_type == "deals":
-            owner = numeric_id(CONTACT_KIND, int(sim.orders.customer[index]))
+            owner = numeric_id(CONTACT_KIND, deal_owner[index])
             item["associations"] = {"contacts": {"results": [
                 {"id": owner, "type": "deal_to_contact"}]}}
         return item
@@ -127,7 +146,7 @@ def hubspot_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
         if end < counts[object_type]:
             link = request.url.copy_with(params={**dict(params), "after": str(end)})
             body["paging"] = {"next": {"after": str(end), "link": str(link)}}
-        return httpx.Response(200, json=body)
+        return json_response(200, body)
 
     def search(request: httpx.Request, object_type: str) -> httpx.Response:
         try:
@@ -168,7 +187,7 @@ def hubspot_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
             render(object_type, int(i), properties) for i in chosen]}
         if offset + len(chosen) < total:
             answer["paging"] = {"next": {"after": str(offset + len(chosen))}}
-        return httpx.Response(200, json=answer)
+        return json_response(200, answer)
 
     def deal_contacts(request: httpx.Request) -> httpx.Response:
         try:
@@ -180,12 +199,12 @@ def hubspot_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
             j = _index(deal_id, DEAL_KIND)
             if not 0 <= j < counts["deals"]:
                 continue
-            owner = int(numeric_id(CONTACT_KIND, int(sim.orders.customer[j])))
+            owner = int(numeric_id(CONTACT_KIND, deal_owner[j]))
             results.append({"from": {"id": deal_id}, "to": [{"toObjectId": owner,
                             "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 3,
                                                   "label": None}]}]})
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        return httpx.Response(200, json={"status": "COMPLETE", "results": results,
+        return json_response(200, {"status": "COMPLETE", "results": results,
                                          "startedAt": now, "completedAt": now})
 
     def handle(request: httpx.Request) -> httpx.Response:

@@ -48,18 +48,26 @@ def _offset(cursor: str | None) -> int:
         return -1
 
 
-def _insight(row: AdRow) -> dict[str, Any]:
+def _insight(row: AdRow, ads: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One insights row; `ads` caches the fields that are the same every day for an ad."""
+    static = ads.get(row.ad_id) if ads is not None else None
+    if static is None:
+        static = {
+            "account_id": row.account_id.removeprefix("act_"),
+            "account_name": "Meta Ads",
+            "campaign_id": row.campaign_id,
+            "campaign_name": row.campaign_name,
+            "objective": row.objective.upper(),
+            "adset_id": row.ad_set_id,
+            "adset_name": row.ad_set_name,
+            "ad_id": row.ad_id,
+            "ad_name": row.ad_name,
+        }
+        if ads is not None:
+            ads[row.ad_id] = static
     day = row.day.isoformat()
     item: dict[str, Any] = {
-        "account_id": row.account_id.removeprefix("act_"),
-        "account_name": "Meta Ads",
-        "campaign_id": row.campaign_id,
-        "campaign_name": row.campaign_name,
-        "objective": row.objective.upper(),
-        "adset_id": row.ad_set_id,
-        "adset_name": row.ad_set_name,
-        "ad_id": row.ad_id,
-        "ad_name": row.ad_name,
+        **static,
         "impressions": str(row.impressions),
         "clicks": str(row.clicks),
         "spend": repr(row.spend),
@@ -79,6 +87,7 @@ def meta_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
     faults = FaultInjector(context)
     known = {account for account, _ in accounts(context, PLATFORMS)}
     table = context_ad_table(context, PLATFORMS)
+    ads: dict[str, dict[str, Any]] = {}
 
     def handle(request: httpx.Request) -> httpx.Response:
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
@@ -132,7 +141,7 @@ def meta_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
             return _error(400, 100, "(#100) Invalid parameter: after")
         rows = [r for r in table.between(since, until) if r.account_id == account]
         page = rows[offset : offset + limit]
-        body: dict[str, Any] = {"data": [_insight(r) for r in page]}
+        body: dict[str, Any] = {"data": [_insight(r, ads) for r in page]}
         if page:
             body["paging"] = {"cursors": {"before": _cursor(offset),
                                           "after": _cursor(offset + len(page))}}

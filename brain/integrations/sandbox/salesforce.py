@@ -78,6 +78,7 @@ def salesforce_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
             "LastName": str(i + 1), "Company": f"Household {i + 1}",
             "Status": "Closed - Converted", "LeadSource": "Web", "IsConverted": True,
             "ConvertedDate": converted.isoformat(),
+            "ConvertedAccountId": sf_id("Account", i),
             "CreatedDate": _stamp(int(data.customer_created[i])),
             "SystemModstamp": _stamp(int(lead_modified[i])),
         }

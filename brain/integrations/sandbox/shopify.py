@@ -14,7 +14,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import httpx
@@ -24,6 +24,7 @@ from brain.integrations.sandbox.common import (
     FaultInjector,
     SandboxContext,
     cached_simulation,
+    json_response,
     numeric_id,
 )
 
@@ -34,6 +35,17 @@ MAX_LIMIT = 250
 SOURCES = {"meta": ("facebook", "paid_social"), "google": ("google", "cpc"),
            "tiktok": ("tiktok", "paid_social"), "youtube": ("youtube", "video")}
 _FILTERS = ("updated_at_min", "updated_at_max", "status", "created_at_min", "created_at_max")
+CUSTOMER_KIND, ORDER_KIND = 61, 62  # `numeric_id` prefixes of the shop's customers and orders
+
+
+def customer_id(index: int) -> int:
+    """The simulated shop's id of the world's `index`-th customer."""
+    return int(numeric_id(CUSTOMER_KIND, index))
+
+
+def order_id(index: int) -> int:
+    """The simulated shop's id of the world's `index`-th order."""
+    return int(numeric_id(ORDER_KIND, index))
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,34 @@ class ShopData:
     customer_created: np.ndarray
     customer_updated_sorted: np.ndarray
     customer_by_updated: np.ndarray
+
+    @cached_property
+    def texts(self) -> ShopTexts:
+        """The timestamps as the API writes them (made once, vectorised)."""
+        updated_by_index = np.empty_like(self.customer_updated_sorted)
+        updated_by_index[self.customer_by_updated] = self.customer_updated_sorted
+        return ShopTexts(
+            order_processed=_stamps(self.order_processed),
+            order_updated=_stamps(self.order_processed + 600),
+            customer_created=_stamps(self.customer_created),
+            customer_updated=_stamps(updated_by_index),
+        )
+
+
+@dataclass(frozen=True)
+class ShopTexts:
+    """ISO-8601 texts of the shop's timestamps, by order / customer index."""
+
+    order_processed: list[str]
+    order_updated: list[str]
+    customer_created: list[str]
+    customer_updated: list[str]
+
+
+def _stamps(epochs: np.ndarray) -> list[str]:
+    """Epoch seconds as the API's UTC timestamps (`2026-01-01T08:00:00+00:00`), at once."""
+    texts = np.datetime_as_string(epochs.astype("datetime64[s]"), unit="s")
+    return [f"{text}+00:00" for text in texts.tolist()]
 
 
 @lru_cache(maxsize=8)
@@ -74,10 +114,6 @@ def shop_data(vertical: str, seed: int, days: int, today: date) -> ShopData:
         customer_updated_sorted=c_updated[customer_order],
         customer_by_updated=customer_order,
     )
-
-
-def _stamp(epoch: int) -> str:
-    return datetime.fromtimestamp(int(epoch), tz=UTC).isoformat()
 
 
 def _epoch(value: str) -> int:
@@ -110,17 +146,22 @@ def shopify_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
     sim = context.simulation()
     data = shop_data(context.vertical, context.seed, context.days, context.today)
     customer_email = sim.customer_email
-    platforms = [ch.platform for ch in sim.channels]
-    customer_updated_by_index = np.empty_like(data.customer_updated_sorted)
-    customer_updated_by_index[data.customer_by_updated] = data.customer_updated_sorted
+    texts = data.texts
+    order_customer = sim.orders.customer.tolist()
+    order_channel = sim.orders.channel.tolist()
+    order_price = [f"{value:.2f}" for value in sim.orders.revenue.tolist()]
+    landings: dict[int, tuple[str, str]] = {-1: ("/", "")}
+    for c, ch in enumerate(sim.channels):
+        source, medium = SOURCES.get(ch.platform, ("other", "referral"))
+        landings[c] = (f"/?utm_source={source}&utm_medium={medium}", f"https://www.{source}.com/")
 
     def customer_json(i: int) -> dict[str, Any]:
-        cid = int(numeric_id(61, i))
+        cid = customer_id(i)
         return {
             "id": cid,
             "email": customer_email(i),
-            "created_at": _stamp(data.customer_created[i]),
-            "updated_at": _stamp(int(customer_updated_by_index[i])),
+            "created_at": texts.customer_created[i],
+            "updated_at": texts.customer_updated[i],
             "first_name": "Customer",
             "last_name": str(i + 1),
             "state": "enabled",
@@ -131,17 +172,11 @@ def shopify_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
         }
 
     def order_json(j: int) -> dict[str, Any]:
-        oid = int(numeric_id(62, j))
-        c = int(sim.orders.customer[j])
-        channel = int(sim.orders.channel[j])
-        landing = "/"
-        referring = ""
-        if channel >= 0:
-            source, medium = SOURCES.get(platforms[channel], ("other", "referral"))
-            landing = f"/?utm_source={source}&utm_medium={medium}"
-            referring = f"https://www.{source}.com/"
-        processed = _stamp(data.order_processed[j])
-        price = f"{float(sim.orders.revenue[j]):.2f}"
+        oid = order_id(j)
+        c = order_customer[j]
+        landing, referring = landings[order_channel[j]]
+        processed = texts.order_processed[j]
+        price = order_price[j]
         return {
             "id": oid,
             "admin_graphql_api_id": f"gid://shopify/Order/{oid}",
@@ -149,7 +184,7 @@ def shopify_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
             "order_number": 1001 + j,
             "email": customer_email(c),
             "created_at": processed,
-            "updated_at": _stamp(data.order_processed[j] + 600),
+            "updated_at": texts.order_updated[j],
             "processed_at": processed,
             "cancelled_at": None,
             "currency": "USD",
@@ -163,7 +198,7 @@ def shopify_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
             "landing_site": landing,
             "referring_site": referring,
             "test": False,
-            "customer": {"id": int(numeric_id(61, c)), "email": customer_email(c)},
+            "customer": {"id": customer_id(c), "email": customer_email(c)},
         }
 
     def listing(request: httpx.Request, kind: str) -> httpx.Response:
@@ -212,7 +247,7 @@ def shopify_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
         headers = {"X-Shopify-Shop-Api-Call-Limit": "1/40"}
         if links:
             headers["Link"] = ", ".join(links)
-        return httpx.Response(200, json=body, headers=headers)
+        return json_response(200, body, headers)
 
     def handle(request: httpx.Request) -> httpx.Response:
         if request.headers.get("x-shopify-access-token") != context.access_token:

@@ -13,6 +13,7 @@ from brain.integrations.base import (
     Credentials,
     SyncWindow,
 )
+from brain.integrations.crm import hubspot_contact, hubspot_deal
 from brain.integrations.providers.hubspot import classify_hubspot, deal_row, normalise
 from tests.integrations.providers.recorded import (
     Replay,
@@ -42,7 +43,7 @@ def search_body(prop: str, properties: list[str], after: str | None) -> dict[str
         ]}],
         "sorts": [{"propertyName": prop, "direction": "ASCENDING"}],
         "properties": properties,
-        "limit": 100,
+        "limit": 200,
     }
     if after is not None:
         body["after"] = after
@@ -50,9 +51,12 @@ def search_body(prop: str, properties: list[str], after: str | None) -> dict[str
 
 
 CONTACT_PROPS = ["email", "firstname", "lastname", "lifecyclestage", "createdate",
-                 "lastmodifieddate"]
+                 "lastmodifieddate", "hs_lifecyclestage_subscriber_date",
+                 "hs_lifecyclestage_lead_date", "hs_lifecyclestage_marketingqualifiedlead_date",
+                 "hs_lifecyclestage_salesqualifiedlead_date",
+                 "hs_lifecyclestage_opportunity_date", "hs_lifecyclestage_customer_date"]
 DEAL_PROPS = ["dealname", "amount", "dealstage", "pipeline", "closedate", "createdate",
-              "hs_lastmodifieddate", "hs_is_closed_won"]
+              "hs_lastmodifieddate", "hs_is_closed_won", "hs_is_closed", "deal_currency_code"]
 
 
 async def test_contacts_search_request_is_pinned_and_after_cursor_followed() -> None:
@@ -67,6 +71,10 @@ async def test_contacts_search_request_is_pinned_and_after_cursor_followed() -> 
         assert replay.json_body(index) == search_body("lastmodifieddate", CONTACT_PROPS, after)
     assert [(r.data["id"], r.data["lifecyclestage"]) for r in records] == [
         ("52", "customer"), ("54", "lead")]
+    customer = hubspot_contact(records[0].data)
+    assert (customer.funnel_stage, customer.email) == ("customer", "ada.lee@mail.example.com")
+    assert customer.stage_dates == {"lead": "2024-02-11T09:30:00+00:00",
+                                    "customer": "2024-03-02T11:00:00+00:00"}
     assert [c.state for c in checkpoints] == [
         {"lower": MARCH_FROM_MS, "after": "1"}, {"done": True}]
 
@@ -90,6 +98,9 @@ async def test_deals_search_then_batch_reads_their_contacts() -> None:
     assert row.order_date == date(2024, 3, 3)
     assert row.revenue == 1150.0
     assert not row.deleted
+    lifecycle = hubspot_deal(deal.data)
+    assert (lifecycle.funnel_stage, lifecycle.amount, lifecycle.currency,
+            lifecycle.related_external_id) == ("customer", 1150.0, "USD", "52")
 
 
 async def test_resume_from_a_checkpoint_sends_its_cursor() -> None:

@@ -13,6 +13,7 @@ from brain.integrations.base import (
     Credentials,
     SyncWindow,
 )
+from brain.integrations.crm import salesforce_lead
 from brain.integrations.providers.salesforce import (
     classify_salesforce,
     normalise,
@@ -32,7 +33,7 @@ INSTANCE = "https://brain-demo.my.salesforce.com"
 MARCH = SyncWindow(date(2024, 3, 1), date(2024, 3, 31))
 LEAD_QUERY = (
     "SELECT Id, Email, FirstName, LastName, Company, Status, LeadSource, IsConverted, "
-    "ConvertedDate, CreatedDate, SystemModstamp FROM Lead "
+    "ConvertedDate, ConvertedAccountId, CreatedDate, SystemModstamp FROM Lead "
     "WHERE SystemModstamp >= 2024-03-01T00:00:00Z AND SystemModstamp <= 2024-03-31T23:59:59Z "
     "ORDER BY SystemModstamp ASC"
 )
@@ -65,6 +66,13 @@ async def test_query_request_is_pinned_and_next_records_url_followed() -> None:
         "00Q5e00000AbCdEEA1", "00Q5e00000AbCdFEA1", "00Q5e00000AbCdGEA1"]
     assert "attributes" not in records[0].data
     assert records[1].data["IsConverted"] is True
+    # The lifecycle rows: an open lead, and one converted into its account.
+    open_lead, converted = (salesforce_lead(r.data) for r in records[:2])
+    assert (open_lead.stage, open_lead.funnel_stage) == ("Open - Not Contacted", "lead")
+    assert (converted.funnel_stage, converted.related_external_id) == ("sql",
+                                                                       "0015e00000XyZaBAAV")
+    assert converted.stage_dates == {"lead": "2024-02-11T09:30:00+00:00",
+                                     "sql": "2024-03-01T00:00:00+00:00"}
     assert [c.state for c in checkpoints] == [
         {"next": "/services/data/v59.0/query/01gD0000002HU6KIAW-2"}, {"done": True}]
 
