@@ -104,6 +104,9 @@ def create_app(
         finally:
             if worker is not None:
                 worker.stop()
+            from brain.integrations.inbound import close_receiver
+
+            await close_receiver(app.state)
             await runtime.close()
 
     app = FastAPI(
@@ -138,12 +141,13 @@ def create_app(
     for module in (router_auth, router_mfa, router_sso, router_members):
         for router in module.routers:
             app.include_router(router)
-    from brain.integrations import inbound_router
+    from brain.integrations import crm_router, inbound_router
     from brain.integrations import router as integrations_router
     from brain.webhooks import router as webhooks_router
 
     for router in [
-        *webhooks_router.routers, *inbound_router.routers, *integrations_router.routers
+        *webhooks_router.routers, *inbound_router.routers, *integrations_router.routers,
+        *crm_router.routers,
     ]:
         app.include_router(router)
     from brain.mlops.router import routers as mlops_routers
@@ -155,12 +159,17 @@ def create_app(
     for router in brain_router.routers:
         app.include_router(router)
     from brain.billing import router as billing_router
+    from brain.billing import router_admin as billing_admin
     from brain.billing import router_webhooks as stripe_webhooks
     from brain.finops import router as finops_router
 
-    for module in (billing_router, stripe_webhooks, finops_router):
+    for module in (billing_router, stripe_webhooks, finops_router, billing_admin):
         for router in module.routers:
             app.include_router(router)
+    from brain.onboarding import router as onboarding_router
+
+    for router in onboarding_router.routers:
+        app.include_router(router)
 
     @app.api_route(
         "/api/{rest:path}",
@@ -197,5 +206,10 @@ def create_app(
     from brain.billing.limiter import RateLimitHeadersMiddleware
 
     app.add_middleware(RateLimitHeadersMiddleware)  # RateLimit-* on every /api/ response
+    from brain.integrations.inbound_receiver import InboundWebhookMiddleware
+
+    # Inbound webhooks are acknowledged ahead of the API stack (their own guard and
+    # problems): providers time out slow receivers.
+    app.add_middleware(InboundWebhookMiddleware, max_body_bytes=settings.max_json_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -235,8 +235,8 @@ def demo(
     email, password = run(ensure_demo_user(settings, result.organization_id))
     bind_host, bind_port = host or settings.host, port or settings.port
     out.rule("Brain demo")
-    out.print(f"Open  http://{bind_host}:{bind_port}/  (the web app; Brain → FACE, then "
-              "\"Run the brain now\")")
+    out.print(f"Open  http://{bind_host}:{bind_port}/  (the web app: the FACE dashboard; "
+              "press \"Run the brain now\")")
     out.print(f"API   http://{bind_host}:{bind_port}/api/docs  (API explorer)")
     out.print(f"Log in: {email} / {password}  (at http://{bind_host}:{bind_port}/login)")
     out.print(f"Tenant: {result.organization_name}  id {result.organization_id}")

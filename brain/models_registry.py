@@ -27,6 +27,7 @@ from brain.identity.models import (
     User,
     UserSession,
 )
+from brain.integrations.crm_models import CrmRecord
 from brain.integrations.inbound_models import InboundWebhookEvent, InboundWebhookSecret
 from brain.integrations.models import (
     Connection,
@@ -36,6 +37,7 @@ from brain.integrations.models import (
     SyncRun,
 )
 from brain.mlops.models import MlEvaluationRun, MlModel, MlModelAlias, MlModelVersion
+from brain.onboarding.models import OnboardingPreference
 from brain.organizations.models import (
     CustomRole,
     Invite,
@@ -80,6 +82,7 @@ __all__ = [
     "Connection",
     "ConnectionStreamState",
     "Creative",
+    "CrmRecord",
     "CustomRole",
     "Customer",
     "DailyMetric",
@@ -95,6 +98,7 @@ __all__ = [
     "MlModelAlias",
     "MlModelVersion",
     "OAuthState",
+    "OnboardingPreference",
     "OneTimeToken",
     "Order",
     "Organization",

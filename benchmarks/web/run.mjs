@@ -1,5 +1,6 @@
-// Lighthouse on the login page (logged out) and the home page (logged in, with imported
-// data) of the built web app, served by a real `brain serve` on a fresh SQLite database.
+// Lighthouse on the login page (logged out), the data overview (logged in, with imported
+// data) and the FACE dashboard (the home page, on the seeded demo tenant after a brain run) of
+// the built web app, served by a real `brain serve` / `brain demo` on fresh SQLite databases.
 // Uses Debian's Chromium (CHROME_PATH, default /usr/bin/chromium); writes results.json.
 // Run: npm --prefix benchmarks/web ci && npm --prefix benchmarks/web run lighthouse
 import { spawn, spawnSync } from 'node:child_process';
@@ -91,14 +92,78 @@ async function seed(url) {
   throw new Error('import did not finish');
 }
 
-async function audit(url, chrome, formFactor, cookie) {
-  const flags = { port: chrome.port, output: 'json', logLevel: 'error', ...(cookie ? { extraHeaders: { Cookie: cookie } } : {}) };
+/**
+ * The FACE dashboard on the real demo: `brain demo` (the README's run command: migrate, seed
+ * the beauty tenant, serve) on its own fresh database; log in as the printed demo owner and
+ * run the brain once, so FACE renders its full story. Returns the server and the Cookie.
+ */
+async function startDemo() {
+  const varDir = mkdtempSync(join(tmpdir(), 'brain-lh-demo-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    NO_COLOR: '1',
+    COLUMNS: '250',
+    BRAIN_VAR_DIR: varDir,
+    BRAIN_DATABASE_URL: `sqlite+aiosqlite:///${join(varDir, 'brain.db')}`,
+    BRAIN_PUBLIC_URL: url,
+    BRAIN_LOG_LEVEL: 'WARNING',
+  };
+  const child = spawn(join(root, '.venv', 'bin', 'brain'), ['demo', '--host', '127.0.0.1', '--port', String(port)], { cwd: root, env, stdio: ['ignore', 'pipe', 'ignore'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => { output += chunk.toString(); });
+  for (let i = 0; i < 1200; i += 1) {
+    const login = output.match(/Log in: (\S+) \/ (\S+)/);
+    const tenant = output.match(/Tenant: .* id ([0-9a-f-]{36})/);
+    if (login && tenant) {
+      try {
+        if ((await fetch(`${url}/api/v1/healthz`)).ok) {
+          return { url, varDir, child, email: login[1], password: login[2], organizationId: tenant[1] };
+        }
+      } catch {
+        // not listening yet
+      }
+    }
+    if (child.exitCode !== null) throw new Error(`brain demo exited with ${child.exitCode}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('brain demo did not start within 5 minutes');
+}
+
+async function runBrain(demo) {
+  const login = await fetch(`${demo.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: demo.email, password: demo.password }),
+  });
+  if (!login.ok) throw new Error(`demo login failed: ${login.status}`);
+  const cookies = login.headers.getSetCookie().map((c) => c.split(';')[0]);
+  const cookie = cookies.join('; ');
+  const csrf = cookies.find((c) => c.startsWith('brain_csrf='))?.split('=')[1] ?? '';
+  const base = `${demo.url}/api/v1/organizations/${demo.organizationId}/brain/runs`;
+  const started = await fetch(base, { method: 'POST', headers: { Cookie: cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' }, body: '{}' });
+  if (!started.ok) throw new Error(`brain run refused: ${started.status} ${await started.text()}`);
+  const run = await started.json();
+  for (let i = 0; i < 600; i += 1) {
+    const status = await (await fetch(`${base}/${run.id}`, { headers: { Cookie: cookie } })).json();
+    if (status.status === 'succeeded') return cookie;
+    if (status.status === 'failed') throw new Error(`brain run failed: ${JSON.stringify(status)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('brain run did not finish');
+}
+
+async function audit(url, chrome, formFactor, cookie, { warm = false } = {}) {
+  // warm: keep the browser cache from the previous pass (hashed assets, API responses with
+  // ETags) — what a returning user sees.
+  const flags = { port: chrome.port, output: 'json', logLevel: 'error', disableStorageReset: warm, ...(cookie ? { extraHeaders: { Cookie: cookie } } : {}) };
   const result = await lighthouse(url, flags, formFactor === 'desktop' ? desktopConfig : undefined);
   const lhr = result.lhr;
   const score = (id) => Math.round((lhr.categories[id]?.score ?? 0) * 100);
   return {
     url: new URL(url).pathname,
-    formFactor,
+    formFactor: warm ? `${formFactor} (warm cache)` : formFactor,
     performance: score('performance'),
     accessibility: score('accessibility'),
     bestPractices: score('best-practices'),
@@ -112,15 +177,21 @@ async function audit(url, chrome, formFactor, cookie) {
   };
 }
 
+const FACE_PATH = '/';
 const server = await startBrain();
+const demo = await startDemo();
 const chrome = await chromeLauncher.launch({ chromePath, chromeFlags: ['--headless=new', '--no-sandbox'] });
 try {
   const cookie = await seed(server.url);
+  const demoCookie = await runBrain(demo);
   const results = [];
   for (const formFactor of ['desktop', 'mobile']) {
     results.push(await audit(`${server.url}/login`, chrome, formFactor));
-    results.push(await audit(`${server.url}/`, chrome, formFactor, cookie));
+    results.push(await audit(`${server.url}/data`, chrome, formFactor, cookie));
+    results.push(await audit(`${demo.url}${FACE_PATH}`, chrome, formFactor, demoCookie));
   }
+  // FACE again from a warm cache: the "fully rendered in < 1 s" measurement (LCP).
+  results.push(await audit(`${demo.url}${FACE_PATH}`, chrome, 'desktop', demoCookie, { warm: true }));
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -132,5 +203,7 @@ try {
 } finally {
   await chrome.kill();
   server.child.kill('SIGKILL');
+  demo.child.kill('SIGKILL');
   rmSync(server.varDir, { recursive: true, force: true });
+  rmSync(demo.varDir, { recursive: true, force: true });
 }

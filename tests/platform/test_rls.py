@@ -42,6 +42,8 @@ NOT_TENANT_TABLES = {
     "totp_factors",
     "recovery_codes",
     "one_time_tokens",
+    "webauthn_credentials",
+    "webauthn_challenges",
     # Processed Stripe event ids, deduplicated across organizations (no tenant data).
     "stripe_events",
 }

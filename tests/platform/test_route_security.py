@@ -47,6 +47,11 @@ PUBLIC_OPERATIONS = PUBLIC_READS | {
     "verify_email",
     "login",
     "complete_mfa_challenge",
+    "start_passkey_mfa",
+    "finish_passkey_mfa",
+    "start_passkey_login",
+    "finish_passkey_login",
+    "discover_sso",
     "request_password_reset",
     "reset_password",
     "accept_invite",
@@ -60,7 +65,7 @@ PUBLIC_OPERATIONS = PUBLIC_READS | {
     # Shopify HMAC, Stripe-Signature, Standard Webhooks).
     "receive_inbound_webhook",
 }
-SELF_SERVICE_WRITES = {"leave_organization"}
+SELF_SERVICE_WRITES = {"leave_organization", "dismiss_onboarding"}
 # Roles from the least to the most privileged.
 ROLES_BY_PRIVILEGE = (Role.viewer, Role.analyst, Role.admin)
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")

@@ -6,7 +6,17 @@ import { expect, signUpApi, test, uniqueEmail } from './fixtures';
 const LOGGED_OUT = ['/login', '/signup', '/forgot-password', '/reset-password?token=x', '/verify', '/invite?token=x'];
 const LOGGED_IN = [
   '/',
+  '/data',
+  // A new organization: the brain pages show the next onboarding step instead of empty charts.
+  '/brain/memory',
+  '/brain/oracle',
+  '/brain/curiosity',
+  '/brain/runs',
   '/import',
+  '/connections',
+  '/connections/new',
+  // A connection that does not exist: the page's not-found state.
+  '/connections/00000000-0000-7000-8000-000000000000',
   '/settings/profile',
   '/settings/security',
   '/settings/sessions',
@@ -14,7 +24,13 @@ const LOGGED_IN = [
   '/settings/members',
   '/settings/roles',
   '/settings/api-keys',
+  '/settings/webhooks',
   '/settings/audit',
+  '/settings/billing',
+  '/settings/usage',
+  '/brain/evaluations',
+  // Not an operator: the console's no-permission state (operator.spec.ts checks it as one).
+  '/operator/tenants',
   '/no-such-page',
 ];
 
@@ -37,7 +53,7 @@ for (const scheme of ['light', 'dark'] as const) {
   });
 
   test(`axe: logged-in pages, ${scheme}`, async ({ page }) => {
-    test.setTimeout(120_000);
+    test.setTimeout(240_000);
     await page.emulateMedia({ colorScheme: scheme });
     await signUpApi(page, uniqueEmail(`axe-${scheme}`), 'Axe Admin', 'Axe Co');
     const found: string[] = [];

@@ -28,7 +28,7 @@ test('enrol an authenticator app, then log in with a TOTP code', async ({ page }
   }
   await page.getByLabel('Code').fill(code);
   await page.getByRole('button', { name: 'Verify' }).click();
-  await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
 });
 
 test('revoke another session: that device is logged out', async ({ page, browser, baseURL }) => {
@@ -37,7 +37,7 @@ test('revoke another session: that device is logged out', async ({ page, browser
   const other = await browser.newContext({ baseURL, userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1' });
   const phone = await other.newPage();
   await logIn(phone, email);
-  await expect(phone.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
+  await expect(phone.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
 
   await page.goto('/settings/sessions');
   const rows = page.getByTestId('session-row');

@@ -9,14 +9,14 @@ test('sign up, verify the email from the link, log out and log in again', async 
 
   await signUp(page, email);
   await expect(page.getByText('Verify your email address')).toBeVisible();
-  // The new organization has no data yet: the overview says what to do next.
+  // The new organization has no data yet: the dashboard says what to do next.
   await expect(page.getByText('No data yet')).toBeVisible();
 
   const link = await emailLink(email, '/verify');
   await page.goto(link);
   await expect(page.getByText('Your email is verified.')).toBeVisible();
   await page.getByRole('link', { name: 'Continue' }).click();
-  await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
   await expect(page.getByText('Verify your email address')).toHaveCount(0);
 
   await logOut(page);
@@ -27,7 +27,7 @@ test('sign up, verify the email from the link, log out and log in again', async 
   await expect(alert).not.toContainText('{');
 
   await logIn(page, email, PASSWORD);
-  await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
   expect(csp).toEqual([]);
 });
 
@@ -61,7 +61,7 @@ test('forgot password: the emailed link sets a new password', async ({ page }) =
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText('Your password is changed')).toBeVisible();
   await logIn(page, email, 'Another-Long-Passphrase-77');
-  await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
 });
 
 test('Spanish: the language switch translates the login page', async ({ page }) => {

@@ -13,7 +13,7 @@ function csv(): string {
 
 test('import a CSV: progress, the row-level error report, then the overview chart', async ({ page }) => {
   await signUpApi(page, uniqueEmail('importer'), 'Ian Import', 'Import Co');
-  await page.goto('/');
+  await page.goto('/data');
   await expect(page.getByText('No data yet')).toBeVisible();
   await page.getByRole('link', { name: 'Import a CSV' }).click();
   await expect(page.getByRole('heading', { name: 'Import CSV', level: 1 })).toBeVisible();

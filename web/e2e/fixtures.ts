@@ -38,7 +38,7 @@ export function totp(secret: string): string {
   return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret.replace(/\s+/g, '')), digits: 6, period: 30 }).generate();
 }
 
-/** Sign up through the UI; ends on the overview with the verify banner. */
+/** Sign up through the UI; ends on the dashboard (FACE, the home page) with the verify banner. */
 export async function signUp(page: Page, email: string, name = 'Ada Admin', org = 'Acme Analytics'): Promise<void> {
   await page.goto('/signup');
   await page.getByLabel('Your name').fill(name);
@@ -46,7 +46,7 @@ export async function signUp(page: Page, email: string, name = 'Ada Admin', org 
   await page.locator('input[type=password]').fill(PASSWORD);
   await page.getByLabel('Organization name').fill(org);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
 }
 
 /** Sign up through the API (faster, for tests about something else); the page is logged in. */

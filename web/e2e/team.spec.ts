@@ -20,7 +20,7 @@ test('an admin invites a teammate, who accepts and, as a viewer, sees no admin s
   await invited.getByLabel('Your name').fill('Vic Viewer');
   await invited.locator('input[type=password]').fill(PASSWORD);
   await invited.getByRole('button', { name: 'Accept invitation' }).click();
-  await expect(invited.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
+  await expect(invited.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
 
   // The viewer's navigation has no admin settings, and their pages say so when typed in.
   const nav = invited.getByRole('navigation', { name: 'Main' });

@@ -35,6 +35,24 @@ const Memory = page(() => import('./pages/brain/Memory'));
 const Oracle = page(() => import('./pages/brain/Oracle'));
 const Curiosity = page(() => import('./pages/brain/Curiosity'));
 const BrainRuns = page(() => import('./pages/brain/Runs'));
+const Connections = page(() => import('./pages/connections/Connections'));
+const ConnectWizard = page(() => import('./pages/connections/Wizard'));
+const ConnectionDetail = page(() => import('./pages/connections/ConnectionDetail'));
+const WebhookEndpoints = page(() => import('./pages/webhooks/Endpoints'));
+const WebhookEndpoint = page(() => import('./pages/webhooks/EndpointDetail'));
+const Evaluations = page(() => import('./pages/brain/Evaluations'));
+const Billing = page(() => import('./pages/billing/Billing'));
+const Usage = page(() => import('./pages/billing/Usage'));
+const OperatorTenants = page(() => import('./pages/operator/Tenants'));
+const OperatorTenant = page(() => import('./pages/operator/Tenant'));
+const OperatorCosts = page(() => import('./pages/operator/Costs'));
+const OperatorDeadLetters = page(() => import('./pages/operator/DeadLetters'));
+
+/** The dashboard's old address: the home page now, keeping the persona and period. */
+function FaceRedirect() {
+  const location = useLocation();
+  return <Navigate to={{ pathname: '/', search: location.search }} replace />;
+}
 
 function Lazy({ children }: { children: ReactNode }) {
   return <Suspense fallback={<PageSkeleton />}>{children}</Suspense>;
@@ -82,13 +100,19 @@ export function AppRoutes() {
         <Route path="/invite" element={<Lazy><AcceptInvite /></Lazy>} />
       </Route>
       <Route element={<RequireAuth><Shell /></RequireAuth>}>
-        <Route index element={<Guard permission="data:read"><Overview /></Guard>} />
+        {/* FACE is the home page; the data overview lives under /data. */}
+        <Route index element={<Guard permission="data:read"><Face /></Guard>} />
+        <Route path="/data" element={<Guard permission="data:read"><Overview /></Guard>} />
         <Route path="/import" element={<Guard permission="imports:write"><Import /></Guard>} />
-        <Route path="/face" element={<Guard permission="data:read"><Face /></Guard>} />
+        <Route path="/connections" element={<Guard permission="integrations:read"><Connections /></Guard>} />
+        <Route path="/connections/new" element={<Guard permission="integrations:write"><ConnectWizard /></Guard>} />
+        <Route path="/connections/:id" element={<Guard permission="integrations:read"><ConnectionDetail /></Guard>} />
+        <Route path="/face" element={<FaceRedirect />} />
         <Route path="/brain/memory" element={<Guard permission="data:read"><Memory /></Guard>} />
         <Route path="/brain/oracle" element={<Guard permission="data:read"><Oracle /></Guard>} />
         <Route path="/brain/curiosity" element={<Guard permission="data:read"><Curiosity /></Guard>} />
         <Route path="/brain/runs" element={<Guard permission="data:read"><BrainRuns /></Guard>} />
+        <Route path="/brain/evaluations" element={<Guard permission="data:read"><Evaluations /></Guard>} />
         <Route path="/settings/profile" element={<Guard><Profile /></Guard>} />
         <Route path="/settings/security" element={<Guard><Security /></Guard>} />
         <Route path="/settings/sessions" element={<Guard><Sessions /></Guard>} />
@@ -96,7 +120,17 @@ export function AppRoutes() {
         <Route path="/settings/members" element={<Guard permission="members:read"><Members /></Guard>} />
         <Route path="/settings/roles" element={<Guard permission="roles:manage"><Roles /></Guard>} />
         <Route path="/settings/api-keys" element={<Guard permission="api_keys:manage"><ApiKeys /></Guard>} />
+        <Route path="/settings/webhooks" element={<Guard permission="webhooks:manage"><WebhookEndpoints /></Guard>} />
+        <Route path="/settings/webhooks/:id" element={<Guard permission="webhooks:manage"><WebhookEndpoint /></Guard>} />
         <Route path="/settings/audit" element={<Guard permission="audit:read"><Audit /></Guard>} />
+        <Route path="/settings/billing" element={<Guard permission="billing:read"><Billing /></Guard>} />
+        <Route path="/settings/usage" element={<Guard permission="billing:read"><Usage /></Guard>} />
+        {/* Operator pages check the operator flag themselves (not a role permission). */}
+        <Route path="/operator" element={<Navigate to="/operator/tenants" replace />} />
+        <Route path="/operator/tenants" element={<Guard><OperatorTenants /></Guard>} />
+        <Route path="/operator/tenants/:tenantId" element={<Guard><OperatorTenant /></Guard>} />
+        <Route path="/operator/costs" element={<Guard><OperatorCosts /></Guard>} />
+        <Route path="/operator/dead-letters" element={<Guard><OperatorDeadLetters /></Guard>} />
         <Route path="/settings" element={<Navigate to="/settings/profile" replace />} />
         <Route path="*" element={<NotFound />} />
       </Route>

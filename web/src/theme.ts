@@ -30,10 +30,14 @@ export const cssVariablesResolver: CSSVariablesResolver = (t) => ({
   light: {
     '--mantine-color-dimmed': t.colors.gray[7] ?? '#495057',
     '--mantine-color-placeholder': t.colors.gray[7] ?? '#495057',
+    // Field errors: the library's red 6 is 3.3:1 on white.
+    '--mantine-color-error': t.colors.red[9] ?? '#c92a2a',
     ...Object.fromEntries(TINTED.map((c) => [`--mantine-color-${c}-light-color`, darken(t.colors[c]?.[9] ?? '#000000', 0.25)])),
   },
   dark: {
     '--mantine-color-dimmed': t.colors.dark[1] ?? '#b8b8b8',
     '--mantine-color-placeholder': t.colors.dark[1] ?? '#b8b8b8',
+    // Field errors: the library's red 8 is below 4.5:1 on the dark body.
+    '--mantine-color-error': t.colors.red[4] ?? '#ff8787',
   },
 });

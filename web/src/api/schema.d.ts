@@ -88,7 +88,10 @@ export interface paths {
         head?: never;
         /**
          * Update Organization Route
-         * @description Rename the organization, or change its retention, session timeouts or MFA policy.
+         * @description Rename the organization, or change its retention, session timeouts (idle 5 min to
+         *     24 h, absolute 1 h to 30 days, idle no longer than absolute: 422 otherwise) or MFA
+         *     policy. Changes are audited (`organization.update`). Requiring MFA is a 409 for a member
+         *     who has no second factor themselves (it would lock them out).
          */
         patch: operations["update_organization"];
         trace?: never;
@@ -646,8 +649,9 @@ export interface paths {
         /**
          * Login
          * @description Log in with email and password: sets the session and CSRF cookies, or — when you have
-         *     a second factor — answers `{"mfa_required": true, "challenge_id": …}` without cookies
-         *     (then POST /api/v1/auth/mfa/challenge). A wrong email or password is one 401 whether or
+         *     a second factor — answers `{"mfa_required": true, "challenge_id": …, "methods": [...]}`
+         *     without cookies (then POST /api/v1/auth/mfa/challenge with a code, or
+         *     /api/v1/auth/webauthn/mfa/… with a passkey). A wrong email or password is one 401 whether or
          *     not the email exists; repeated failures lock the account and the IP with back-off (429
          *     with Retry-After); organizations enforcing SSO answer 403 `sso-required` with the URL.
          */
@@ -827,6 +831,188 @@ export interface paths {
          * @description Make one of your organizations the current one (404 if you are not a member).
          */
         post: operations["switch_organization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/webauthn/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Passkeys
+         * @description Your passkeys, oldest first (at most 20, so one page).
+         */
+        get: operations["list_passkeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/webauthn/credentials/{passkey_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Passkey
+         * @description One of your passkeys (another user's is a 404).
+         */
+        get: operations["get_passkey"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Passkey
+         * @description Remove one of your passkeys. Needs your password or a current code, unless this session
+         *     logged in within the last 10 minutes (403 `reauthentication-required` otherwise).
+         */
+        delete: operations["delete_passkey"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename Passkey
+         * @description Rename one of your passkeys.
+         */
+        patch: operations["rename_passkey"];
+        trace?: never;
+    };
+    "/api/v1/auth/webauthn/register/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Passkey Registration
+         * @description Start adding a passkey: options for `navigator.credentials.create()`. A passkey can
+         *     sign in on its own, so this needs your password or a current code unless this session
+         *     logged in within the last 10 minutes (403 `reauthentication-required`). At most 20
+         *     passkeys (409).
+         */
+        post: operations["start_passkey_registration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/webauthn/register/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish Passkey Registration
+         * @description Finish adding a passkey with the browser's answer (400
+         *     `webauthn-challenge-invalid` / `webauthn-verification-failed`; 409 if already added).
+         *     When it is your first second factor, your other sessions are signed out.
+         */
+        post: operations["finish_passkey_registration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/webauthn/mfa/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Passkey Mfa
+         * @description Answer a login's `mfa_required` challenge with a passkey: options for
+         *     `navigator.credentials.get()` listing your passkeys. 401 when the challenge is invalid,
+         *     used up or expired; 409 when the account has no passkey.
+         */
+        post: operations["start_passkey_mfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/webauthn/mfa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish Passkey Mfa
+         * @description Finish the login with the passkey's answer: sets the session cookies. Each answer uses
+         *     one of the challenge's 5 attempts; 401 with `attempts_remaining` when it is not
+         *     accepted.
+         */
+        post: operations["finish_passkey_mfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/webauthn/login/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Passkey Login
+         * @description Sign in with a passkey alone: options for `navigator.credentials.get()` with no
+         *     credential listed (the authenticator offers this site's passkeys) and user verification
+         *     required. Rate-limited per IP like the login.
+         */
+        post: operations["start_passkey_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/webauthn/login/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish Passkey Login
+         * @description Finish signing in with the passkey's answer: sets the session and CSRF cookies (the
+         *     session counts as multi-factor). 401 `webauthn-verification-failed` when it is not
+         *     accepted; 403 `sso-required` when your organization requires single sign-on.
+         */
+        post: operations["finish_passkey_login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1062,6 +1248,28 @@ export interface paths {
         get: operations["finish_sso_login"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sso/discover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Discover Sso
+         * @description Whether the email's domain signs in with single sign-on, and where. It reveals only
+         *     what a domain's login page shows anyone (never whether the address has an account);
+         *     rate-limited per IP like the login.
+         */
+        post: operations["discover_sso"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1579,7 +1787,8 @@ export interface paths {
         /**
          * Receive Inbound Webhook
          * @description Receive a provider's webhook: verified, stored once per event id, acknowledged at
-         *     once, processed by a job.
+         *     once, processed by a job. (Served by `InboundWebhookMiddleware` ahead of the API stack;
+         *     this route documents it and answers the same way when the middleware is absent.)
          */
         post: operations["receive_inbound_webhook"];
         delete?: never;
@@ -1596,12 +1805,12 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        put?: never;
         /**
          * Set Inbound Webhook Secret
          * @description Set the secret the connection's provider signs webhooks with (stored encrypted).
          */
-        put: operations["set_inbound_webhook_secret"];
-        post?: never;
+        post: operations["set_inbound_webhook_secret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1638,7 +1847,9 @@ export interface paths {
         /**
          * Oauth Callback
          * @description Where the provider sends the user back: completes the authorization it was started
-         *     from (the same user session), stores the tokens and activates the connection.
+         *     from (the same user session), stores the tokens and activates the connection, then
+         *     sends the browser on to the web app's connections page (API clients sending
+         *     `Accept: application/json` get the connection, or a problem, as JSON).
          */
         get: operations["oauth_callback"];
         put?: never;
@@ -1690,7 +1901,8 @@ export interface paths {
         post?: never;
         /**
          * Delete Connection
-         * @description Disconnect: forget the credentials and stop syncing; keep or purge the synced data.
+         * @description Disconnect: revoke the token at the provider (where it supports that), forget the
+         *     credentials and stop syncing; keep or purge the synced data.
          */
         delete: operations["delete_connection"];
         options?: never;
@@ -1758,6 +1970,47 @@ export interface paths {
          * @description One sync run: status, rows read and written per stream, duration, error.
          */
         get: operations["get_sync"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{org_id}/crm/lifecycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Crm Records
+         * @description HubSpot contacts and deals, Salesforce leads and opportunities with their stage
+         *     (newest change first; `sort=updated_at|created_at`, `-` for descending).
+         */
+        get: operations["list_crm_records"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{org_id}/crm/lifecycle/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Crm Funnel
+         * @description How many CRM records stand at each funnel stage (and their amounts), for a chart.
+         */
+        get: operations["crm_funnel"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1843,6 +2096,26 @@ export interface paths {
          * @description One run: status, per-module progress, timings, model versions, errors.
          */
         get: operations["get_brain_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{org_id}/brain/runs/{run_id}/outputs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Brain Run Outputs
+         * @description A past run's stored answers (any run, failed ones included), to show and explain them.
+         */
+        get: operations["get_brain_run_outputs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2257,6 +2530,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Admin Organizations
+         * @description Every tenant (operators): plan, billing status, seats used, this month's usage and
+         *     events against the plan, and cost, revenue and margin month to date.
+         */
+        get: operations["list_admin_organizations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations/{org_id}/usage": {
         parameters: {
             query?: never;
@@ -2271,6 +2565,139 @@ export interface paths {
         get: operations["get_usage"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/organizations/{org_id}/overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Plan Overrides
+         * @description The organization's plan overrides, newest first (expired and revoked ones included
+         *     unless `active` says otherwise).
+         */
+        get: operations["list_plan_overrides"];
+        put?: never;
+        /**
+         * Create Plan Override
+         * @description Raise or lower a quota, turn a module or feature on, or extend the trial until
+         *     `expires_at`, with a reason. Effective at once; audited (`billing.override_added`).
+         */
+        post: operations["create_plan_override"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/organizations/{org_id}/overrides/{override_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Plan Override
+         * @description End an override now (it stays listed, with `revoked_at`); audited
+         *     (`billing.override_revoked`).
+         */
+        delete: operations["revoke_plan_override"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Admin Dead Letters
+         * @description Webhook messages that exhausted their retries, in or out, across every tenant,
+         *     newest first.
+         */
+        get: operations["list_admin_dead_letters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dead-letters/{dead_letter_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay Admin Dead Letter
+         * @description Send (outbound) or process (inbound) the message again with a fresh retry schedule,
+         *     as the tenant's own replay does; audited in the tenant's trail and as an operator
+         *     action.
+         */
+        post: operations["replay_admin_dead_letter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{org_id}/onboarding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Onboarding
+         * @description The getting-started checklist (verify the email, connect data, first sync, first brain
+         *     run, invite a teammate), each step computed from the organization's real state, with the
+         *     web app's page where it is done.
+         */
+        get: operations["get_onboarding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{org_id}/onboarding/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss
+         * @description Hide the checklist for the calling member (audited as `onboarding.dismiss`; other
+         *     members still see it). Dismissing again changes nothing.
+         */
+        post: operations["dismiss_onboarding"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2353,7 +2780,10 @@ export interface components {
             details: {
                 [key: string]: unknown;
             };
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
             /** Decided At */
             decided_at: string | null;
@@ -2387,9 +2817,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Name */
             name: string;
@@ -2403,6 +2839,95 @@ export interface components {
         AdSetUpdate: {
             /** Name */
             name?: string | null;
+        };
+        /** AdminDeadLetterRead */
+        AdminDeadLetterRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "inbound" | "outbound";
+            /** Delivery Id */
+            delivery_id: string | null;
+            /** Inbound Event Id */
+            inbound_event_id: string | null;
+            /** Event Type */
+            event_type: string;
+            /** Attempts */
+            attempts: number;
+            /** Error */
+            error: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Replayed At */
+            replayed_at: string | null;
+        };
+        /**
+         * AdminOrganizationRead
+         * @description One tenant in the operators' console: plan, status, seats, this month's usage and
+         *     what it cost and earned month to date.
+         */
+        AdminOrganizationRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+            /** Plan */
+            plan: string;
+            /**
+             * Status
+             * @description The billing status the product acts on (trialing, active, past_due, restricted, canceled, paused, incomplete).
+             */
+            status: string;
+            /** Read Only */
+            read_only: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Deleted At */
+            deleted_at: string | null;
+            seats: components["schemas"]["TenantSeats"];
+            /** @description Events ingested this month against the plan's limit (operator overrides applied). */
+            events_this_month: components["schemas"]["QuotaRead"];
+            /**
+             * Usage This Month
+             * @description Metered usage per meter, month to date.
+             */
+            usage_this_month: {
+                [key: string]: number;
+            };
+            /**
+             * Cost Usd
+             * @description Platform cost month to date (the cost model).
+             */
+            cost_usd: number;
+            /**
+             * Revenue Usd
+             * @description What the plan pays for the days so far this month (None: custom-priced Enterprise).
+             */
+            revenue_usd: number | null;
+            /** Margin Usd */
+            margin_usd: number | null;
         };
         /** AlertRead */
         AlertRead: {
@@ -2450,9 +2975,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Name */
             name: string;
@@ -2479,9 +3010,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Name */
             name: string;
@@ -2502,6 +3039,17 @@ export interface components {
          * @enum {string}
          */
         ApiKeyRole: "admin" | "analyst" | "viewer";
+        /** AssertionResponse */
+        AssertionResponse: {
+            /** Clientdatajson */
+            clientDataJSON: string;
+            /** Authenticatordata */
+            authenticatorData: string;
+            /** Signature */
+            signature: string;
+            /** Userhandle */
+            userHandle?: string | null;
+        };
         /**
          * AttemptRead
          * @description One HTTP attempt of a delivery, as the delivery log shows it.
@@ -2526,7 +3074,10 @@ export interface components {
             event_type: string;
             /** Attempt Number */
             attempt_number: number;
-            /** Requested At */
+            /**
+             * Requested At
+             * Format: date-time
+             */
             requested_at: string;
             /** Duration Ms */
             duration_ms: number;
@@ -2544,6 +3095,21 @@ export interface components {
             /** Next Attempt At */
             next_attempt_at: string | null;
         };
+        /** AttestationResponse */
+        AttestationResponse: {
+            /** Clientdatajson */
+            clientDataJSON: string;
+            /** Attestationobject */
+            attestationObject: string;
+            /** Transports */
+            transports?: string[] | null;
+            /** Authenticatordata */
+            authenticatorData?: string | null;
+            /** Publickey */
+            publicKey?: string | null;
+            /** Publickeyalgorithm */
+            publicKeyAlgorithm?: number | null;
+        };
         /**
          * AuditEventRead
          * @description Who did what to what, from where, with which outcome.
@@ -2554,7 +3120,10 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
             /**
              * Action
@@ -2586,6 +3155,28 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * AuthenticationCredentialJson
+         * @description What `navigator.credentials.get()` gave, as `toJSON()` writes it.
+         */
+        AuthenticationCredentialJson: {
+            /** Id */
+            id: string;
+            /** Rawid */
+            rawId: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "public-key";
+            response: components["schemas"]["AssertionResponse"];
+            /** Authenticatorattachment */
+            authenticatorAttachment?: ("platform" | "cross-platform") | null;
+            /** Clientextensionresults */
+            clientExtensionResults?: {
+                [key: string]: unknown;
+            };
+        };
         /** BannerRead */
         BannerRead: {
             /**
@@ -2601,7 +3192,10 @@ export interface components {
             title: string;
             /** Body */
             body: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
         };
         /** BillingRead */
@@ -2680,7 +3274,10 @@ export interface components {
             error: string | null;
             /** Data As Of */
             data_as_of: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
         };
         /**
@@ -2720,9 +3317,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Name */
             name: string;
@@ -2740,6 +3343,21 @@ export interface components {
             name?: string | null;
             /** Objective */
             objective?: string | null;
+        };
+        /** CeremonyOptions */
+        CeremonyOptions: {
+            /**
+             * Ceremony Id
+             * @description Send it back with the browser's answer; single use, valid 5 minutes.
+             */
+            ceremony_id: string;
+            /**
+             * Public Key
+             * @description The `publicKey` options for `navigator.credentials.create()` or `.get()` (binary values as base64url; `PublicKeyCredential.parseCreationOptionsFromJSON` / `parseRequestOptionsFromJSON` read them as they are).
+             */
+            public_key: {
+                [key: string]: unknown;
+            };
         };
         /** ChannelCreate */
         ChannelCreate: {
@@ -2811,9 +3429,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Name */
             name: string;
@@ -2952,9 +3576,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Provider */
             provider: string;
@@ -3115,9 +3745,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Name */
             name: string;
@@ -3150,6 +3786,89 @@ export interface components {
             /** Launched On */
             launched_on?: string | null;
         };
+        /**
+         * CrmKind
+         * @enum {string}
+         */
+        CrmKind: "contact" | "deal" | "lead" | "opportunity";
+        /**
+         * CrmRecordRead
+         * @description One CRM object's latest lifecycle state.
+         */
+        CrmRecordRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Connection Id */
+            connection_id: string | null;
+            source: components["schemas"]["CrmSource"];
+            kind: components["schemas"]["CrmKind"];
+            /**
+             * External Id
+             * @description The provider's id of the object.
+             */
+            external_id: string;
+            /**
+             * Name
+             * @description A deal's or opportunity's name.
+             */
+            name: string | null;
+            /**
+             * Email Hash
+             * @description SHA-256 (hex) of the person's lower-cased e-mail (never the address).
+             */
+            email_hash: string | null;
+            /**
+             * Customer Id
+             * @description The warehouse customer, when known.
+             */
+            customer_id: string | null;
+            /**
+             * Related External Id
+             * @description The contact of a deal, the account of an opportunity or of a converted lead (the provider's id).
+             */
+            related_external_id: string | null;
+            /**
+             * Stage
+             * @description The provider's own stage (lifecycle stage, deal stage, lead status, opportunity stage).
+             */
+            stage: string;
+            funnel_stage: components["schemas"]["FunnelStage"];
+            /** Amount */
+            amount: number | null;
+            /** Currency */
+            currency: string | null;
+            /** Source Created At */
+            source_created_at: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Stage Dates
+             * @description When the record entered each funnel stage, as far as the CRM says.
+             */
+            stage_dates: {
+                [key: string]: string;
+            };
+            /** Source Updated At */
+            source_updated_at: string | null;
+        };
+        /**
+         * CrmSource
+         * @enum {string}
+         */
+        CrmSource: "hubspot" | "salesforce";
         /** CustomerCreate */
         CustomerCreate: {
             /** External Id */
@@ -3168,9 +3887,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** External Id */
             external_id: string;
@@ -3207,9 +3932,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /**
              * Date
@@ -3322,7 +4053,10 @@ export interface components {
             attempts: number;
             /** Error */
             error: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
             /** Replayed At */
             replayed_at: string | null;
@@ -3359,7 +4093,10 @@ export interface components {
             last_status_code: number | null;
             /** Last Error */
             last_error: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
             /** Completed At */
             completed_at: string | null;
@@ -3386,9 +4123,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Url */
             url: string;
@@ -3431,9 +4174,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Url */
             url: string;
@@ -3517,7 +4266,10 @@ export interface components {
              * @enum {string}
              */
             scope: "global" | "organization";
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
             /** Finished At */
             finished_at: string | null;
@@ -3573,6 +4325,45 @@ export interface components {
             /** Notes */
             notes: string[];
         };
+        /**
+         * FunnelRead
+         * @description Records per funnel stage, in funnel order (every stage listed, zeros included).
+         */
+        FunnelRead: {
+            /** Stages */
+            stages: components["schemas"]["FunnelStageRead"][];
+            /** Total */
+            total: number;
+            /**
+             * Updated At
+             * @description The newest record's last change.
+             */
+            updated_at: string | null;
+        };
+        /**
+         * FunnelStage
+         * @description Provider stages mapped onto one funnel, in funnel order (`lost` and `other` last).
+         * @enum {string}
+         */
+        FunnelStage: "subscriber" | "lead" | "mql" | "sql" | "opportunity" | "customer" | "lost" | "other";
+        /** FunnelStageRead */
+        FunnelStageRead: {
+            stage: components["schemas"]["FunnelStage"];
+            /** Records */
+            records: number;
+            /**
+             * Amount
+             * @description Sum of the records' amounts (deals, opportunities).
+             */
+            amount: number;
+            /**
+             * By Kind
+             * @description Records per kind in this stage.
+             */
+            by_kind: {
+                [key: string]: number;
+            };
+        };
         /** GrantCreate */
         GrantCreate: {
             /**
@@ -3598,9 +4389,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /**
              * Membership Id
@@ -3635,9 +4432,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             kind: components["schemas"]["ImportKind"];
             status: components["schemas"]["ImportStatus"];
@@ -3797,9 +4600,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Email */
             email: string;
@@ -3812,7 +4621,10 @@ export interface components {
             custom_role_id: string | null;
             /** Invited By User Id */
             invited_by_user_id: string | null;
-            /** Expires At */
+            /**
+             * Expires At
+             * Format: date-time
+             */
             expires_at: string;
             /** Accepted At */
             accepted_at: string | null;
@@ -3842,7 +4654,10 @@ export interface components {
             period_start: string | null;
             /** Period End */
             period_end: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
         };
         /** KpiRead */
@@ -3940,9 +4755,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /**
              * User Id
@@ -4100,6 +4921,22 @@ export interface components {
              */
             code: string;
         };
+        /** MfaPasskeyOptionsRequest */
+        MfaPasskeyOptionsRequest: {
+            /**
+             * Challenge Id
+             * @description The `challenge_id` the login response returned.
+             */
+            challenge_id: string;
+        };
+        /** MfaPasskeyVerify */
+        MfaPasskeyVerify: {
+            /** Challenge Id */
+            challenge_id: string;
+            /** Ceremony Id */
+            ceremony_id: string;
+            credential: components["schemas"]["AuthenticationCredentialJson"];
+        };
         /** MfaRequired */
         MfaRequired: {
             /**
@@ -4110,9 +4947,14 @@ export interface components {
             mfa_required: true;
             /**
              * Challenge Id
-             * @description Answer with POST /api/v1/auth/mfa/challenge within 5 minutes.
+             * @description Answer with POST /api/v1/auth/mfa/challenge (a code) or POST /api/v1/auth/webauthn/mfa/verify (a passkey) within 5 minutes.
              */
             challenge_id: string;
+            /**
+             * Methods
+             * @description The second factors that can answer: `totp` (a code of the authenticator app, or a recovery code) and `webauthn` (a passkey).
+             */
+            methods?: ("totp" | "webauthn")[];
         };
         /** MfaStatus */
         MfaStatus: {
@@ -4153,10 +4995,38 @@ export interface components {
             latest_version: number | null;
             /** Champion Version */
             champion_version: number | null;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
+        };
+        /** ModuleOutputRead */
+        ModuleOutputRead: {
+            /**
+             * Module
+             * @enum {string}
+             */
+            module: "features" | "memory" | "oracle" | "curiosity" | "face";
+            /** Model Version */
+            model_version: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Output
+             * @description The module's answer as it was stored.
+             */
+            output: {
+                [key: string]: unknown;
+            };
         };
         /** ModuleState */
         ModuleState: {
@@ -4191,6 +5061,47 @@ export interface components {
             currency: string;
             /** At */
             at: string | null;
+        };
+        /** Onboarding */
+        Onboarding: {
+            /** Steps */
+            steps: components["schemas"]["OnboardingStep"][];
+            /**
+             * Completed
+             * @description Every step is done.
+             */
+            completed: boolean;
+            /**
+             * Dismissed
+             * @description The calling member hid the checklist (always false for API keys).
+             */
+            dismissed: boolean;
+            /**
+             * Next Step
+             * @description The first step not done yet (null when completed).
+             */
+            next_step: ("verify_email" | "connect_data" | "first_sync" | "first_brain_run" | "invite_teammate") | null;
+        };
+        /** OnboardingStep */
+        OnboardingStep: {
+            /**
+             * Id
+             * @description The step, in checklist order.
+             * @enum {string}
+             */
+            id: "verify_email" | "connect_data" | "first_sync" | "first_brain_run" | "invite_teammate";
+            /** Done */
+            done: boolean;
+            /**
+             * Done At
+             * @description When the step was first done (null while it is not, or when unknown).
+             */
+            done_at: string | null;
+            /**
+             * Href
+             * @description The web app's page where the step is done.
+             */
+            href: string;
         };
         /**
          * OptimizeRequest
@@ -4287,9 +5198,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** External Id */
             external_id: string;
@@ -4328,10 +5245,14 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Deleted At */
+            /**
+             * Deleted At
+             * Format: date-time
+             */
             deleted_at: string;
             /**
              * Purge After
+             * Format: date-time
              * @description When its data is erased for good.
              */
             purge_after: string;
@@ -4343,9 +5264,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Name */
             name: string;
@@ -4355,8 +5282,28 @@ export interface components {
             data_retention_days: number;
             /** Demo Vertical */
             demo_vertical: string | null;
+            /**
+             * Mfa Required
+             * @description Members must have a second factor (authenticator app or passkey).
+             */
+            mfa_required: boolean;
+            /**
+             * Session Idle Minutes
+             * @description Idle timeout of members' sessions.
+             */
+            session_idle_minutes: number;
+            /**
+             * Session Absolute Hours
+             * @description Absolute timeout of members' sessions.
+             */
+            session_absolute_hours: number;
         };
-        /** OrganizationUpdate */
+        /**
+         * OrganizationUpdate
+         * @description Fields to change. The idle timeout may not exceed the absolute one (as they will be
+         *     after the change): 422 otherwise. A member's sessions follow the strictest of their
+         *     organizations, from their next login.
+         */
         OrganizationUpdate: {
             /** Name */
             name?: string | null;
@@ -4389,6 +5336,79 @@ export interface components {
             /** Data As Of */
             data_as_of?: string | null;
         };
+        /**
+         * OverrideCreate
+         * @description An exception to the organization's plan until `expires_at` (audited).
+         */
+        OverrideCreate: {
+            /**
+             * Kind
+             * @description quota: raise or lower a limit; module / feature: turn one on; trial: extend the trial.
+             * @enum {string}
+             */
+            kind: "quota" | "module" | "feature" | "trial";
+            /**
+             * Key
+             * @description The quota (e.g. `api_requests_per_minute`), module (`voice`) or feature (`sso_enforcement`); `trial` for a trial extension.
+             */
+            key: string;
+            /**
+             * Value
+             * @description quota: the new limit (null: unlimited); module / feature: omit or 1; trial: the days added (1-365).
+             */
+            value?: number | null;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description When the override ends (RFC 3339; a time without an offset is UTC). Must be in the future.
+             */
+            expires_at: string;
+            /**
+             * Reason
+             * @description Why (kept in the audit trail).
+             */
+            reason: string;
+        };
+        /** OverrideRead */
+        OverrideRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /** Kind */
+            kind: string;
+            /** Key */
+            key: string;
+            /** Value */
+            value: number | null;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Reason */
+            reason: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /**
+             * Active
+             * @description Neither expired nor revoked: in force now.
+             */
+            active: boolean;
+        };
         /** Page[ActionRead] */
         Page_ActionRead_: {
             /** Data */
@@ -4405,6 +5425,30 @@ export interface components {
         Page_AdSetRead_: {
             /** Data */
             data: components["schemas"]["AdSetRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page.
+             */
+            next_cursor: string | null;
+            /** Has More */
+            has_more: boolean;
+        };
+        /** Page[AdminDeadLetterRead] */
+        Page_AdminDeadLetterRead_: {
+            /** Data */
+            data: components["schemas"]["AdminDeadLetterRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page.
+             */
+            next_cursor: string | null;
+            /** Has More */
+            has_more: boolean;
+        };
+        /** Page[AdminOrganizationRead] */
+        Page_AdminOrganizationRead_: {
+            /** Data */
+            data: components["schemas"]["AdminOrganizationRead"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` for the next page.
@@ -4501,6 +5545,18 @@ export interface components {
         Page_CreativeRead_: {
             /** Data */
             data: components["schemas"]["CreativeRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page.
+             */
+            next_cursor: string | null;
+            /** Has More */
+            has_more: boolean;
+        };
+        /** Page[CrmRecordRead] */
+        Page_CrmRecordRead_: {
+            /** Data */
+            data: components["schemas"]["CrmRecordRead"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` for the next page.
@@ -4653,6 +5709,30 @@ export interface components {
             /** Has More */
             has_more: boolean;
         };
+        /** Page[OverrideRead] */
+        Page_OverrideRead_: {
+            /** Data */
+            data: components["schemas"]["OverrideRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page.
+             */
+            next_cursor: string | null;
+            /** Has More */
+            has_more: boolean;
+        };
+        /** Page[PasskeyRead] */
+        Page_PasskeyRead_: {
+            /** Data */
+            data: components["schemas"]["PasskeyRead"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page.
+             */
+            next_cursor: string | null;
+            /** Has More */
+            has_more: boolean;
+        };
         /** Page[RoleRead] */
         Page_RoleRead_: {
             /** Data */
@@ -4688,6 +5768,54 @@ export interface components {
             next_cursor: string | null;
             /** Has More */
             has_more: boolean;
+        };
+        /** PasskeyLoginVerify */
+        PasskeyLoginVerify: {
+            /** Ceremony Id */
+            ceremony_id: string;
+            credential: components["schemas"]["AuthenticationCredentialJson"];
+        };
+        /** PasskeyRead */
+        PasskeyRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Credential Id
+             * @description The credential id (base64url).
+             */
+            credential_id: string;
+            /** Transports */
+            transports: string[];
+            /**
+             * Device Type
+             * @description `multi_device`: a synced passkey (iCloud Keychain, Google Password Manager…); `single_device`: bound to one authenticator, such as a security key.
+             * @enum {string}
+             */
+            device_type: "single_device" | "multi_device";
+            /** Backed Up */
+            backed_up: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Last Used At */
+            last_used_at: string | null;
+        };
+        /** PasskeyRename */
+        PasskeyRename: {
+            /** Name */
+            name: string;
         };
         /** PasswordChange */
         PasswordChange: {
@@ -4889,7 +6017,10 @@ export interface components {
             limit: number | null;
             /** Used */
             used: number;
-            /** Resets At */
+            /**
+             * Resets At
+             * Format: date-time
+             */
             resets_at: string;
         };
         /** Readiness */
@@ -4901,6 +6032,18 @@ export interface components {
             status: "ready" | "unavailable";
             /** Checks */
             checks: components["schemas"]["Check"][];
+        };
+        /**
+         * Reauthentication
+         * @description Proof that it is still you, for adding or removing a passkey: your password, or a
+         *     code of your authenticator app (or a recovery code). Not needed within 10 minutes of
+         *     logging in.
+         */
+        Reauthentication: {
+            /** Password */
+            password?: string | null;
+            /** Code */
+            code?: string | null;
         };
         /** RecoveryCodes */
         RecoveryCodes: {
@@ -4950,6 +6093,39 @@ export interface components {
              * @description The organization you now own.
              */
             organization_id: string;
+        };
+        /**
+         * RegistrationCredentialJson
+         * @description What `navigator.credentials.create()` gave, as `toJSON()` writes it.
+         */
+        RegistrationCredentialJson: {
+            /** Id */
+            id: string;
+            /** Rawid */
+            rawId: string;
+            /**
+             * Type
+             * @constant
+             */
+            type: "public-key";
+            response: components["schemas"]["AttestationResponse"];
+            /** Authenticatorattachment */
+            authenticatorAttachment?: ("platform" | "cross-platform") | null;
+            /** Clientextensionresults */
+            clientExtensionResults?: {
+                [key: string]: unknown;
+            };
+        };
+        /** RegistrationVerify */
+        RegistrationVerify: {
+            /** Ceremony Id */
+            ceremony_id: string;
+            credential: components["schemas"]["RegistrationCredentialJson"];
+            /**
+             * Name
+             * @description A name to tell it apart (default: "Passkey" and the date).
+             */
+            name?: string | null;
         };
         /** ResetComplete */
         ResetComplete: {
@@ -5035,6 +6211,19 @@ export interface components {
             permissions?: components["schemas"]["Permission"][] | null;
         };
         /**
+         * RunOutputs
+         * @description What a run's modules answered, each with the model version that produced it.
+         */
+        RunOutputs: {
+            /**
+             * Run Id
+             * Format: uuid
+             */
+            run_id: string;
+            /** Data */
+            data: components["schemas"]["ModuleOutputRead"][];
+        };
+        /**
          * RunStatus
          * @enum {string}
          */
@@ -5073,9 +6262,15 @@ export interface components {
             device: string;
             /** Ip */
             ip: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Last Seen At */
+            /**
+             * Last Seen At
+             * Format: date-time
+             */
             last_seen_at: string;
             /**
              * Current
@@ -5114,9 +6309,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /** Issuer */
             issuer: string;
@@ -5204,6 +6405,36 @@ export interface components {
              */
             enabled: boolean;
         };
+        /** SsoDiscoverRequest */
+        SsoDiscoverRequest: {
+            /**
+             * Email
+             * @description The address typed on the login page; only its domain is used.
+             */
+            email: string;
+        };
+        /**
+         * SsoDiscovery
+         * @description Whether the email's domain signs in through an organization's identity provider. It
+         *     says nothing about whether the address has an account.
+         */
+        SsoDiscovery: {
+            /** Sso */
+            sso: boolean;
+            /**
+             * Enforced
+             * @description The organization refuses password logins for the domain.
+             * @default false
+             */
+            enforced: boolean;
+            /**
+             * Login Url
+             * @description Where to start the SSO login (add `?email=…&next=…`).
+             */
+            login_url?: string | null;
+            /** Organization Name */
+            organization_name?: string | null;
+        };
         /**
          * SsoRole
          * @description Roles a connection may give by default (ownership is only given by explicit mapping).
@@ -5277,9 +6508,15 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            /** Created At */
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
-            /** Updated At */
+            /**
+             * Updated At
+             * Format: date-time
+             */
             updated_at: string;
             /**
              * Connection Id
@@ -5349,6 +6586,21 @@ export interface components {
             by_meter: {
                 [key: string]: number;
             };
+        };
+        /** TenantSeats */
+        TenantSeats: {
+            /** Included */
+            included: number;
+            /**
+             * Used
+             * @description Members of the organization.
+             */
+            used: number;
+            /**
+             * Max
+             * @description None: unlimited.
+             */
+            max: number | null;
         };
         /** TotpSetup */
         TotpSetup: {
@@ -5420,7 +6672,16 @@ export interface components {
             locale: string;
             /** Mfa Enabled */
             mfa_enabled: boolean;
-            /** Created At */
+            /**
+             * Is Platform Operator
+             * @description May use the operator console (`/api/v1/admin/*`).
+             * @default false
+             */
+            is_platform_operator: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
             created_at: string;
         };
         /** VerifyEmailRequest */
@@ -10884,6 +12145,737 @@ export interface operations {
             };
         };
     };
+    list_passkeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PasskeyRead_"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_passkey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                passkey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyRead"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_passkey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read; a stale one is a 412. */
+                "if-match"?: string | null;
+            };
+            path: {
+                passkey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Reauthentication"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rename_passkey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read; a stale one is a 412. */
+                "if-match"?: string | null;
+            };
+            path: {
+                passkey_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyRename"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyRead"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_passkey_registration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Reauthentication"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CeremonyOptions"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    finish_passkey_registration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegistrationVerify"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyRead"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_passkey_mfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaPasskeyOptionsRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CeremonyOptions"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    finish_passkey_mfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaPasskeyVerify"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResult"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_passkey_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CeremonyOptions"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    finish_passkey_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyLoginVerify"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResult"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from your address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_mfa_status: {
         parameters: {
             query?: never;
@@ -11894,6 +13886,64 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    discover_sso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SsoDiscoverRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoDiscovery"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many look-ups from your address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Any other error, as problem details */
             default: {
@@ -14933,6 +16983,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The event could not be stored; send it again (`Retry-After`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Any other error, as problem details */
             default: {
                 headers: {
@@ -15119,9 +17176,12 @@ export interface operations {
     };
     oauth_callback: {
         parameters: {
-            query: {
-                state: string;
+            query?: {
+                /** @description The `state` the flow started with. */
+                state?: string | null;
+                /** @description The provider's authorization code. */
                 code?: string | null;
+                /** @description Set by the provider when the user declined. */
                 error?: string | null;
             };
             header?: never;
@@ -15132,7 +17192,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description With `Accept: application/json`: the completed connection. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -15140,6 +17200,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["CallbackRead"];
                 };
+            };
+            /** @description A browser goes on to the web app: `/connections/{id}?connected=1`, `/connections/{id}?error=authorization-refused` or `/connections?error=<problem type slug>`. */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request (e.g. an invalid cursor) */
             400: {
@@ -16014,6 +18081,202 @@ export interface operations {
             };
         };
     };
+    list_crm_records: {
+        parameters: {
+            query?: {
+                /** @description Only this CRM. */
+                source?: components["schemas"]["CrmSource"] | null;
+                /** @description Only this kind of record. */
+                kind?: components["schemas"]["CrmKind"] | null;
+                /** @description Only records of this connection. */
+                connection_id?: string | null;
+                /** @description Only this funnel stage. */
+                funnel_stage?: components["schemas"]["FunnelStage"] | null;
+                /** @description Only this provider stage. */
+                stage?: string | null;
+                /** @description Only records changed at the provider at or after this time. */
+                updated_since?: string | null;
+                /** @description Items per page (1-200). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Field, `-` for descending. */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CrmRecordRead_"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    crm_funnel: {
+        parameters: {
+            query?: {
+                /** @description Only this CRM. */
+                source?: components["schemas"]["CrmSource"] | null;
+                /** @description Only this kind of record. */
+                kind?: components["schemas"]["CrmKind"] | null;
+                /** @description Only records of this connection. */
+                connection_id?: string | null;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelRead"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_models: {
         parameters: {
             query?: {
@@ -16406,6 +18669,95 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BrainRunRead"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_brain_run_outputs: {
+        parameters: {
+            query?: {
+                /** @description Only this module's output. */
+                module?: ("features" | "memory" | "oracle" | "curiosity" | "face") | null;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunOutputs"];
                 };
             };
             /** @description Bad request (e.g. an invalid cursor) */
@@ -18218,6 +20570,102 @@ export interface operations {
             };
         };
     };
+    list_admin_organizations: {
+        parameters: {
+            query?: {
+                /** @description Only tenants on this plan. */
+                plan?: ("trial" | "starter" | "growth" | "scale" | "enterprise") | null;
+                /** @description Name or slug contains this. */
+                q?: string | null;
+                /** @description Also organizations deleted and waiting for their purge. */
+                include_deleted?: boolean;
+                /** @description Items per page (1-200). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Field, `-` for descending. */
+                sort?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AdminOrganizationRead_"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_usage: {
         parameters: {
             query?: {
@@ -18241,6 +20689,645 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsageRead"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_plan_overrides: {
+        parameters: {
+            query?: {
+                /** @description true: only overrides in force now; false: only expired or revoked ones. */
+                active?: boolean | null;
+                /** @description Items per page (1-200). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Field, `-` for descending. */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OverrideRead_"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_plan_override: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OverrideCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideRead"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The organization cannot take the override. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_plan_override: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+                override_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The override already ended. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_admin_dead_letters: {
+        parameters: {
+            query?: {
+                /** @description Only inbound (received) or outbound (delivered) messages. */
+                direction?: ("inbound" | "outbound") | null;
+                /** @description Only this organization's. */
+                organization_id?: string | null;
+                /** @description true: only replayed ones; false: only those still waiting. */
+                replayed?: boolean | null;
+                /** @description Items per page (1-200). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Field, `-` for descending. */
+                sort?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AdminDeadLetterRead_"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replay_admin_dead_letter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dead_letter_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminDeadLetterRead"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already replayed, or its endpoint is disabled. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_onboarding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Onboarding"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dismiss_onboarding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Onboarding"];
                 };
             };
             /** @description Bad request (e.g. an invalid cursor) */

@@ -33,7 +33,9 @@ describe('Shell navigation', () => {
     for (const hidden of ['Settings', 'Roles', 'API keys', 'Audit log', 'Import CSV']) {
       expect(within(nav).queryByRole('link', { name: hidden })).toBeNull();
     }
-    expect(within(nav).getByRole('link', { name: 'Overview' })).toHaveAttribute('aria-current', 'page');
+    // The home page is the FACE dashboard.
+    expect(within(nav).getByRole('link', { name: 'Dashboard' })).toHaveAttribute('aria-current', 'page');
+    expect(within(nav).getByRole('link', { name: 'Overview' })).toHaveAttribute('href', '/data');
   });
 
   it('shows an admin the organization settings', async () => {

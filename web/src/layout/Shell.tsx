@@ -5,6 +5,7 @@
 import { Alert, AppShell, Burger, Button, Group, Menu, NavLink, ScrollArea, Select, Stack, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQueryClient, QueryErrorResetBoundary } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 
 import { api, unwrap } from '../api/client';
@@ -13,31 +14,40 @@ import type { Permission } from '../auth/permissions';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { useT, type MessageKey } from '../i18n';
 import { notifyError, notifySuccess } from '../lib/notify';
+import { operatorFlag } from '../pages/operator/access';
 import { ColorSchemeToggle, LanguageSelect } from './Controls';
 import { useRouteFocus } from './RouteFocus';
+
+// Its own chunk (strings and queries of the billing pages stay out of the shell's bundle).
+const BillingBanner = lazy(() => import('../pages/billing/BillingBanner'));
+const OnboardingProgress = lazy(() => import('../onboarding/HeaderProgress'));
 
 interface NavItem {
   to: string;
   label: MessageKey;
   permission?: Permission;
+  /** Only for platform operators. */
+  operator?: boolean;
 }
 
 const NAV: { label: MessageKey; items: NavItem[] }[] = [
   {
-    label: 'nav.data',
-    items: [
-      { to: '/', label: 'nav.overview', permission: 'data:read' },
-      { to: '/import', label: 'nav.import', permission: 'imports:write' },
-    ],
-  },
-  {
     label: 'nav.brain',
     items: [
-      { to: '/face', label: 'nav.face', permission: 'data:read' },
+      { to: '/', label: 'nav.face', permission: 'data:read' },
       { to: '/brain/memory', label: 'nav.memory', permission: 'data:read' },
       { to: '/brain/oracle', label: 'nav.oracle', permission: 'data:read' },
       { to: '/brain/curiosity', label: 'nav.curiosity', permission: 'data:read' },
       { to: '/brain/runs', label: 'nav.runs', permission: 'data:read' },
+      { to: '/brain/evaluations', label: 'nav.evaluations', permission: 'data:read' },
+    ],
+  },
+  {
+    label: 'nav.data',
+    items: [
+      { to: '/data', label: 'nav.overview', permission: 'data:read' },
+      { to: '/import', label: 'nav.import', permission: 'imports:write' },
+      { to: '/connections', label: 'nav.connections', permission: 'integrations:read' },
     ],
   },
   {
@@ -47,7 +57,18 @@ const NAV: { label: MessageKey; items: NavItem[] }[] = [
       { to: '/settings/members', label: 'nav.members', permission: 'members:read' },
       { to: '/settings/roles', label: 'nav.roles', permission: 'roles:manage' },
       { to: '/settings/api-keys', label: 'nav.apiKeys', permission: 'api_keys:manage' },
+      { to: '/settings/webhooks', label: 'nav.webhooks', permission: 'webhooks:manage' },
       { to: '/settings/audit', label: 'nav.audit', permission: 'audit:read' },
+      { to: '/settings/billing', label: 'nav.billing', permission: 'billing:read' },
+      { to: '/settings/usage', label: 'nav.usage', permission: 'billing:read' },
+    ],
+  },
+  {
+    label: 'nav.operator',
+    items: [
+      { to: '/operator/tenants', label: 'nav.tenants', operator: true },
+      { to: '/operator/costs', label: 'nav.costs', operator: true },
+      { to: '/operator/dead-letters', label: 'nav.deadLetters', operator: true },
     ],
   },
   {
@@ -168,8 +189,9 @@ function VerifyBanner() {
 export function Shell() {
   const t = useT();
   const [opened, { toggle, close }] = useDisclosure();
-  const { me, can } = useSession();
+  const { me, can, orgId } = useSession();
   const location = useLocation();
+  const isOperator = operatorFlag(me) === true;
   useRouteFocus();
   return (
     <>
@@ -191,6 +213,13 @@ export function Shell() {
               <OrgSwitcher />
             </Group>
             <Group gap="xs" wrap="nowrap">
+              {me && orgId && (
+                <ErrorBoundary>
+                  <Suspense fallback={null}>
+                    <OnboardingProgress />
+                  </Suspense>
+                </ErrorBoundary>
+              )}
               <Group gap="xs" visibleFrom="sm">
                 <LanguageSelect />
               </Group>
@@ -203,7 +232,7 @@ export function Shell() {
           <ScrollArea>
             <Stack gap="md">
               {NAV.map((group) => {
-                const items = group.items.filter((item) => !item.permission || can(item.permission));
+                const items = group.items.filter((item) => (!item.permission || can(item.permission)) && (!item.operator || isOperator));
                 if (items.length === 0) return null;
                 return (
                   <div key={group.label}>
@@ -236,6 +265,13 @@ export function Shell() {
         </AppShell.Navbar>
         <AppShell.Main id="main" tabIndex={-1}>
           {me && !me.user.email_verified && <VerifyBanner />}
+          {me && orgId && (
+            <ErrorBoundary>
+              <Suspense fallback={null}>
+                <BillingBanner />
+              </Suspense>
+            </ErrorBoundary>
+          )}
           <QueryErrorResetBoundary>
             {({ reset }) => (
               <ErrorBoundary key={location.pathname} onReset={reset}>

@@ -11,6 +11,7 @@ import { useId, useState } from 'react';
 
 import { useSession } from '../../auth/session';
 import { PageHeader, TableSkeleton, useFormatDate } from '../../components/common';
+import { NoDataYet, useDataGate } from '../../onboarding';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useT } from '../../i18n';
 import { needsRun, useActions, useOptimize, type ActionStatus } from './api';
@@ -257,11 +258,20 @@ function Optimizer() {
 
 export default function Curiosity() {
   const t = useBrainT();
+  const gate = useDataGate();
+  const noData = gate === 'connect' || gate === 'sync';
   return (
     <Stack>
       <PageHeader title={t('curiosity.title')} subtitle={t('curiosity.subtitle')} />
-      <ActionHistory />
-      <Optimizer />
+      {/* No data yet: the next onboarding step instead of an empty history and what-if. */}
+      {noData ? (
+        <NoDataYet gate={gate} />
+      ) : (
+        <>
+          <ActionHistory />
+          <Optimizer />
+        </>
+      )}
     </Stack>
   );
 }

@@ -7,6 +7,7 @@ import { Button, Group, SegmentedControl, SimpleGrid, Stack, Text, Title, Visual
 import { Link } from 'react-router-dom';
 
 import { useSession } from '../../auth/session';
+import { DataGuard, OnboardingPanel } from '../../onboarding';
 import { EmptyState, PageHeader, PageSkeleton } from '../../components/common';
 import { PERIODS, PERSONAS, useFace, type Period, type Persona } from './api';
 import { ActionCard, useDecide } from './components/Actions';
@@ -52,22 +53,26 @@ export default function Face() {
   return (
     <Stack>
       <PageHeader title={t('face.title')} subtitle={t('face.subtitle')} actions={<Controls persona={persona} period={period} setPersona={setPersona} setPeriod={setPeriod} />} />
+      <OnboardingPanel />
       {face.isLoading && <PageSkeleton rows={4} />}
       {face.error && <QueryError error={face.error} onRetry={() => void face.refetch()} />}
       {summary?.state === 'empty' && (
-        <EmptyState title={t('face.emptyTitle')}>
-          <Stack align="center" gap="sm">
-            <span>{summary.explanation ?? t('face.emptyBody')}</span>
-            <Group justify="center" align="flex-start">
-              <RunBrainButton />
-              {can('imports:write') && (
-                <Button component={Link} to="/import" variant="default">
-                  {t('face.importCsv')}
-                </Button>
-              )}
-            </Group>
-          </Stack>
-        </EmptyState>
+        // No data yet: the next onboarding step. Data but no run: run the brain from here.
+        <DataGuard>
+          <EmptyState title={t('face.emptyTitle')}>
+            <Stack align="center" gap="sm">
+              <span>{summary.explanation ?? t('face.emptyBody')}</span>
+              <Group justify="center" align="flex-start">
+                <RunBrainButton />
+                {can('imports:write') && (
+                  <Button component={Link} to="/import" variant="default">
+                    {t('face.importCsv')}
+                  </Button>
+                )}
+              </Group>
+            </Stack>
+          </EmptyState>
+        </DataGuard>
       )}
       {summary?.state === 'ready' && (
         <>

@@ -10,6 +10,7 @@ import { Button, Group, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 
 import { PageHeader, TableSkeleton } from '../../components/common';
+import { NoDataYet, useDataGate } from '../../onboarding';
 import { useMemoryChannels, useMemoryCohorts } from './api';
 import { ChartFigure, Panel, QueryError, TableScroll } from './components/Panel';
 import { Tag } from './components/Tag';
@@ -58,6 +59,7 @@ export default function Memory() {
   const [range, setRange] = useState<{ from?: string; to?: string }>({});
   const channels = useMemoryChannels(range);
   const cohorts = useMemoryCohorts();
+  const gate = useDataGate();
   const data = channels.data;
   const rows = data?.data ?? [];
   const comparison = rows
@@ -77,6 +79,15 @@ export default function Memory() {
     predicted: c.predicted_ltv90,
   }));
   const money = (v: unknown) => f.money(typeof v === 'number' ? v : null);
+  if (gate === 'connect' || gate === 'sync') {
+    // No data yet: the next onboarding step instead of empty tables and charts.
+    return (
+      <Stack>
+        <PageHeader title={t('memory.title')} subtitle={t('memory.subtitle')} />
+        <NoDataYet gate={gate} />
+      </Stack>
+    );
+  }
   return (
     <Stack>
       <PageHeader title={t('memory.title')} subtitle={t('memory.subtitle')} actions={<RangeForm onApply={setRange} />} />

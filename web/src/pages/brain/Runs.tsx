@@ -6,6 +6,7 @@ import { Button, Group, Stack, Table, Text } from '@mantine/core';
 
 import { EmptyState, PageHeader, TableSkeleton, useFormatDate } from '../../components/common';
 import { useT } from '../../i18n';
+import { DataGuard } from '../../onboarding';
 import { orderedModules, useRunHistory, type BrainRun } from './api';
 import { QueryError, TableScroll } from './components/Panel';
 import { RunBrainButton, StatusBadge, statusLabel } from './components/RunBrain';
@@ -28,7 +29,11 @@ export default function Runs() {
       <PageHeader title={t('runs.title')} subtitle={t('runs.subtitle')} actions={<RunBrainButton />} />
       {history.isLoading && <TableSkeleton rows={5} />}
       {history.error && <QueryError error={history.error} onRetry={() => void history.refetch()} />}
-      {history.isSuccess && runs.length === 0 && <EmptyState>{t('runs.empty')}</EmptyState>}
+      {history.isSuccess && runs.length === 0 && (
+        <DataGuard>
+          <EmptyState>{t('runs.empty')}</EmptyState>
+        </DataGuard>
+      )}
       {runs.length > 0 && (
         <TableScroll label={t('runs.caption')}>
           <Table withTableBorder miw={820}>

@@ -1,5 +1,5 @@
 /**
- * The data overview (home until the FACE dashboard lands): spend and revenue over time by
+ * The data overview (`/data`; the home page is the FACE dashboard): spend and revenue over time by
  * channel, from the warehouse's daily metrics, for the last 7/30/90 days of data.
  */
 import { AreaChart } from '@mantine/charts';

@@ -11,6 +11,7 @@ import { EmptyState } from '../../../components/common';
 import { ErrorBoundary } from '../../../components/ErrorBoundary';
 import { ProblemAlert } from '../../../components/ProblemAlert';
 import { useT } from '../../../i18n';
+import { DataGuard } from '../../../onboarding';
 import { useBrainT } from '../i18n';
 import { RunBrainButton } from './RunBrain';
 
@@ -46,16 +47,21 @@ export function QueryError({ error, onRetry }: { error: unknown; onRetry: () => 
   );
 }
 
-/** What to do when an answer needs a finished run: run the brain from here. */
+/**
+ * What to do when an answer needs a finished run: run the brain from here — or, while the
+ * organization has no data yet, the next onboarding step (a run would have nothing to read).
+ */
 export function NeedsRun() {
   const t = useBrainT();
   return (
-    <EmptyState title={t('common.needsRun')}>
-      <Stack align="center" gap="sm">
-        <span>{t('common.needsRunBody')}</span>
-        <RunBrainButton />
-      </Stack>
-    </EmptyState>
+    <DataGuard>
+      <EmptyState title={t('common.needsRun')}>
+        <Stack align="center" gap="sm">
+          <span>{t('common.needsRunBody')}</span>
+          <RunBrainButton />
+        </Stack>
+      </EmptyState>
+    </DataGuard>
   );
 }
 
