@@ -208,6 +208,9 @@ def _cli_error(exc: DBAPIError) -> Exception:
     return CLIError(f"database error: {type(exc.orig or exc).__name__}: {text[:200]}")
 
 
+DEMO_PLAN = "scale"
+
+
 async def demo_organization(session: AsyncSession, vertical: str, name: str) -> Organization:
     """The existing demo tenant of the vertical (oldest if several), or a new one."""
     existing = await session.scalar(
@@ -216,9 +219,13 @@ async def demo_organization(session: AsyncSession, vertical: str, name: str) -> 
         .order_by(Organization.created_at, Organization.id)
         .limit(1)
     )
-    if existing is not None:
-        return existing
-    return await create_organization(session, name=name, demo_vertical=vertical)
+    org = existing or await create_organization(session, name=name, demo_vertical=vertical)
+    if org.plan == "trial":
+        # The demo shows every module, and a year of a brand's data is more than the trial's
+        # monthly event quota: the demo tenant is on Scale (local billing, nothing charged).
+        org.plan = DEMO_PLAN
+        await session.flush()
+    return org
 
 
 async def write_simulation(

@@ -315,3 +315,15 @@ async def test_seed_writes_the_ground_truth_files(demo_settings: Settings) -> No
 async def test_seed_refuses_an_unknown_vertical(demo_settings: Settings) -> None:
     with pytest.raises(ValueError, match="unknown vertical"):
         await seed_vertical(demo_settings, "cosmetics")
+
+
+async def test_the_demo_tenant_is_on_a_plan_that_holds_its_data(db: AsyncSession) -> None:
+    """A year of demo data is more than the trial's monthly events: the demo is on Scale."""
+    from brain.billing.catalog import Quota, plan_spec
+    from brain.demo.seed import DEMO_PLAN, demo_organization
+
+    org = await demo_organization(db, "wellness", "Demo Wellness Co")
+    assert org.plan == DEMO_PLAN
+    spec = plan_spec(org.plan)
+    assert set(spec.modules) == set(plan_spec("enterprise").modules)
+    assert (spec.quotas[Quota.events_per_month] or 0) >= 1_000_000

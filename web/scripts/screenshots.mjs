@@ -92,12 +92,13 @@ try {
   await page.getByRole('button', { name: 'Log in', exact: true }).click();
   await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 
-  // One brain run so every brain page has its story.
-  const run = await page.getByRole('button', { name: /run the brain now/i }).first();
-  if (await run.isVisible().catch(() => false)) {
-    await run.click();
-    await page.getByText(/succeeded|finished|up to date/i).first().waitFor({ timeout: 300_000 }).catch(() => undefined);
-  }
+  // One brain run so every brain page has its story (the button on FACE, with its live
+  // progress), then the checklist is hidden so FACE shows the story first.
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Run the brain now' }).first().click();
+  await page.getByRole('heading', { name: 'What changed' }).waitFor({ timeout: 600_000 });
+  const hide = page.getByRole('button', { name: 'Hide the checklist' });
+  if (await hide.isVisible().catch(() => false)) await hide.click();
   for (const [name, path, ready] of PAGES) {
     await page.goto(path);
     await page.getByRole(ready.role, { level: ready.level }).first().waitFor({ timeout: 30_000 });
