@@ -261,7 +261,12 @@ async def resolve_target(runtime: Runtime, provider: str, connection_id: uuid.UU
     if cached is not None and cached[0] > now:
         target = cached[1]
     elif (loading := _loading.get(connection_id)) is not None:
-        target = await asyncio.shield(loading)  # one lookup serves every waiting request
+        try:
+            target = await asyncio.shield(loading)  # one lookup serves every waiting request
+        except asyncio.CancelledError:
+            if loading.cancelled():  # the request looking it up went away: look it up again
+                return await resolve_target(runtime, provider, connection_id, now=now)
+            raise
     else:
         loading = asyncio.get_running_loop().create_future()
         loading.add_done_callback(_retrieved)
@@ -270,6 +275,9 @@ async def resolve_target(runtime: Runtime, provider: str, connection_id: uuid.UU
             async with runtime.session_factory() as session:
                 target = await _load_target(session, runtime.keys, connection_id)
                 await session.rollback()
+        except asyncio.CancelledError:
+            loading.cancel()
+            raise
         except BaseException as exc:
             loading.set_exception(exc)
             raise

@@ -79,6 +79,34 @@ async def test_concurrent_requests_share_transactions_and_store_each_event_once(
     assert len(handed) == len(set(handed)) == 12
 
 
+async def test_concurrent_requests_share_one_connection_lookup(
+    client: httpx.AsyncClient, shopify: Hooked, clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lookups: list[uuid.UUID] = []
+    load = inbound._load_target
+
+    async def counted(session: Any, keyring: Any, connection_id: uuid.UUID) -> Any:
+        lookups.append(connection_id)
+        return await load(session, keyring, connection_id)
+
+    async def later(runtime: Runtime, **kwargs: Any) -> None:
+        """Processing is not under test (it would share the test's one connection)."""
+
+    from brain.core.jobs import JOB_REGISTRY
+
+    monkeypatch.setitem(JOB_REGISTRY, inbound.PROCESS_JOB, later)
+    monkeypatch.setattr(inbound, "_load_target", counted)
+    inbound.forget_target(shopify.connection.id)
+    responses = await asyncio.gather(*(_post(client, shopify, i, f"evt-one-{i}")
+                                       for i in range(8)))
+    assert [r.status_code for r in responses] == [200] * 8
+    assert lookups == [shopify.connection.id]
+    # Cached afterwards: no lookup at all.
+    assert (await _post(client, shopify, 9, "evt-one-9")).status_code == 200
+    assert len(lookups) == 1
+
+
 async def test_the_answer_is_a_plain_json_ack_with_the_security_headers(
     client: httpx.AsyncClient, shopify: Hooked, clock: FrozenClock,
 ) -> None:
