@@ -236,6 +236,11 @@ _lock = threading.Lock()
 _cached: FatigueModel | None = None
 
 
+def default_fatigue_model_ready() -> bool:
+    """Whether this process has already trained the default model (the next call is free)."""
+    return _cached is not None
+
+
 def default_fatigue_model() -> FatigueModel:
     """The model trained on the development seeds (deterministic; cached per process)."""
     global _cached

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from brain.brain_modules.oracle import FatigueModel, default_fatigue_model
+from brain.brain_modules.oracle import model as oracle_model_module
 from brain.brain_modules.oracle.model import MODEL_NAME
 from brain.core.auth import AuthContext
 from brain.core.db import BYPASS_INFO_KEY, set_system_mode
+from brain.finops.metering import record_usage
 from brain.mlops.artifacts import ArtifactError, skops_artifact
 from brain.mlops.models import MlModelVersion
 from brain.mlops.registry import (
@@ -104,7 +107,13 @@ async def resolve_oracle_model(session: AsyncSession, auth: AuthContext) -> Fati
     champion, has_artifact = await _champion(session, auth)
     if champion is not None:
         return champion
+    trains = not oracle_model_module.default_fatigue_model_ready()
+    started = time.perf_counter()
     model = await asyncio.to_thread(default_fatigue_model)
+    if trains:
+        # Training is a cost like any other: metered to the tenant whose run needed it.
+        await record_usage(session, auth.organization_id, "training_seconds",
+                           time.perf_counter() - started, dimension=MODEL_NAME)
     if not has_artifact:
         # Never overwrite a champion whose artifact failed its checks: that needs a person.
         await _register_default(session, model)

@@ -171,3 +171,23 @@ async def test_a_failing_module_fails_the_run_and_keeps_earlier_outputs(
     monkeypatch.undo()
     monkeypatch.setattr(data_module, "load_brain_data", fake_load)
     assert (await _run(client, tenant))["status"] == "succeeded"
+
+
+async def test_training_the_fatigue_model_is_metered_to_the_tenant_whose_run_needed_it(
+    client: httpx.AsyncClient, db: AsyncSession, tenant: Tenant,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from brain.brain_modules.oracle import model as oracle_model
+    from brain.finops.models import UsageDaily
+
+    await write_simulation(db, tenant.id, simulate("beauty", days=60, seed=3, today=TODAY))
+    await db.commit()
+    # As in a fresh process: the default model is not trained yet, so this run trains it.
+    monkeypatch.setattr(oracle_model, "default_fatigue_model_ready", lambda: False)
+    run = await _run(client, tenant)
+    assert run["status"] == "succeeded", run
+    rows = (await db.scalars(select(UsageDaily).where(
+        UsageDaily.organization_id == tenant.id, UsageDaily.meter == "training_seconds"))).all()
+    assert len(rows) == 1
+    assert rows[0].amount > 0
+    assert rows[0].dimension == oracle_model.MODEL_NAME
