@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from brain.billing.catalog import Quota
+from brain.billing.gates import charge_quota
 from brain.core.deps import DbSession, ReadData, WriteData
 from brain.core.etag import check_if_match
 from brain.core.pagination import PageParams, SortOptions, json_response, page_params, paginate
@@ -70,7 +72,10 @@ async def list_customers(
     return page_of(request, CustomerRead, rows, cursor)
 
 
-@customers.post("", response_model=CustomerRead, status_code=201, operation_id="create_customer")
+@customers.post(
+    "", response_model=CustomerRead, status_code=201, operation_id="create_customer",
+    dependencies=[Depends(charge_quota(Quota.events_per_month, meter="rows_ingested"))],
+)
 async def create_customer(
     org_id: uuid.UUID, body: CustomerCreate, auth: WriteData, session: DbSession
 ) -> Response:
@@ -152,7 +157,10 @@ async def list_orders(
     return page_of(request, OrderRead, rows, cursor)
 
 
-@orders.post("", response_model=OrderRead, status_code=201, operation_id="create_order")
+@orders.post(
+    "", response_model=OrderRead, status_code=201, operation_id="create_order",
+    dependencies=[Depends(charge_quota(Quota.events_per_month, meter="rows_ingested"))],
+)
 async def create_order(
     org_id: uuid.UUID, body: OrderCreate, auth: WriteData, session: DbSession
 ) -> Response:

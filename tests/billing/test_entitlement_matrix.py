@@ -105,6 +105,8 @@ GATES: dict[tuple[str, str], Gate] = {
         Gate(quota="syncs_per_day", room="events_per_month"),
     # Data in: metric rows count as events (the batch is counted in its handler, by size).
     ("POST", f"{ORG}/metrics/daily"): Gate(quota="events_per_month"),
+    ("POST", f"{ORG}/customers"): Gate(quota="events_per_month"),
+    ("POST", f"{ORG}/orders"): Gate(quota="events_per_month"),
     ("POST", f"{ORG}/imports"): Gate(room="events_per_month"),
 }
 # Bodies that switch the conditional features on.
