@@ -1,5 +1,5 @@
 /** Small building blocks every page uses: header, empty state, skeletons, dates. */
-import { Box, Group, Paper, Skeleton, Stack, Text, Title } from '@mantine/core';
+import { Box, Button, Group, Paper, Skeleton, Stack, Text, Title } from '@mantine/core';
 import { useEffect, type ReactNode } from 'react';
 
 import { useI18n } from '../i18n';
@@ -79,4 +79,16 @@ export function useFormatDate(): (iso: string | null | undefined) => string {
     if (!iso) return t('app.never');
     return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
   };
+}
+
+/** "Load more" under a cursor-paged list (a TanStack infinite query); nothing when the last
+ * page is loaded. */
+export function LoadMore({ query }: { query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown } }) {
+  const { t } = useI18n();
+  if (!query.hasNextPage) return null;
+  return (
+    <Button variant="default" onClick={() => void query.fetchNextPage()} loading={query.isFetchingNextPage} w="fit-content">
+      {t('app.loadMore')}
+    </Button>
+  );
 }

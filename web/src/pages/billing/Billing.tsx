@@ -9,9 +9,8 @@ import { useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 
 import { useSession } from '../../auth/session';
-import { EmptyState, PageHeader, PageSkeleton, TableSkeleton } from '../../components/common';
+import { EmptyState, LoadMore, PageHeader, PageSkeleton, TableSkeleton } from '../../components/common';
 import { ProblemAlert } from '../../components/ProblemAlert';
-import { useT } from '../../i18n';
 import { Panel, QueryError, TableScroll } from '../brain/components/Panel';
 import { Tag } from '../brain/components/Tag';
 import { daysUntil, redirect, useBillingSummary, useInvoices, usePortal, type BillingSummary } from './api';
@@ -124,7 +123,6 @@ function Summary({ summary }: { summary: BillingSummary }) {
 
 function Invoices({ local }: { local: boolean }) {
   const t = useBillingT();
-  const appT = useT();
   const f = useBillingFormats();
   const invoices = useInvoices();
   const rows = invoices.data?.pages.flatMap((page) => page.data) ?? [];
@@ -181,11 +179,7 @@ function Invoices({ local }: { local: boolean }) {
           </Table.Tbody>
         </Table>
       </TableScroll>
-      {invoices.hasNextPage && (
-        <Button variant="default" onClick={() => void invoices.fetchNextPage()} loading={invoices.isFetchingNextPage} w="fit-content">
-          {appT('app.loadMore')}
-        </Button>
-      )}
+      <LoadMore query={invoices} />
     </Stack>
   );
 }

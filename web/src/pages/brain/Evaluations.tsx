@@ -13,8 +13,7 @@ import { useSearchParams } from 'react-router-dom';
 
 import { api, unwrap, type Schemas } from '../../api/client';
 import { useOrgId } from '../../auth/session';
-import { EmptyState, PageHeader, TableSkeleton, useFormatDate } from '../../components/common';
-import { useT } from '../../i18n';
+import { EmptyState, LoadMore, PageHeader, TableSkeleton, useFormatDate } from '../../components/common';
 import { ChartFigure, Panel, QueryError, TableScroll } from './components/Panel';
 import { Tag } from './components/Tag';
 import { tone, useBrainT, type BrainKey } from './i18n';
@@ -291,7 +290,6 @@ function EvaluationsTable({ model, evaluations, metrics }: { model: Model; evalu
 
 function ModelEvaluations({ model }: { model: Model }) {
   const t = useBrainT();
-  const appT = useT();
   const [params, setParams] = useSearchParams();
   const evaluations = useEvaluations(model.id);
   const runs = evaluations.data?.pages.flatMap((page) => page.data) ?? [];
@@ -344,11 +342,7 @@ function ModelEvaluations({ model }: { model: Model }) {
         <Panel title={t('eval.runs')}>
           <Stack gap="xs">
             <EvaluationsTable model={model} evaluations={runs} metrics={chosen} />
-            {evaluations.hasNextPage && (
-              <Button variant="default" onClick={() => void evaluations.fetchNextPage()} loading={evaluations.isFetchingNextPage} w="fit-content">
-                {appT('app.loadMore')}
-              </Button>
-            )}
+            <LoadMore query={evaluations} />
           </Stack>
         </Panel>
       )}

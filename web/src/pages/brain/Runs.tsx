@@ -2,10 +2,9 @@
  * The brain's run history: when each run started, what triggered it, its status, how long
  * it took overall and per module (features, MEMORY, ORACLE, CURIOSITY, FACE), its errors.
  */
-import { Button, Group, Stack, Table, Text } from '@mantine/core';
+import { Group, Stack, Table, Text } from '@mantine/core';
 
-import { EmptyState, PageHeader, TableSkeleton, useFormatDate } from '../../components/common';
-import { useT } from '../../i18n';
+import { EmptyState, LoadMore, PageHeader, TableSkeleton, useFormatDate } from '../../components/common';
 import { DataGuard } from '../../onboarding';
 import { orderedModules, useRunHistory, type BrainRun } from './api';
 import { QueryError, TableScroll } from './components/Panel';
@@ -20,7 +19,6 @@ export function runSeconds(run: Pick<BrainRun, 'started_at' | 'finished_at'>): n
 
 export default function Runs() {
   const t = useBrainT();
-  const appT = useT();
   const formatDate = useFormatDate();
   const history = useRunHistory();
   const runs = history.data?.pages.flatMap((page) => page.data) ?? [];
@@ -90,11 +88,7 @@ export default function Runs() {
           </Table>
         </TableScroll>
       )}
-      {history.hasNextPage && (
-        <Button variant="default" onClick={() => void history.fetchNextPage()} loading={history.isFetchingNextPage} w="fit-content">
-          {appT('app.loadMore')}
-        </Button>
-      )}
+      <LoadMore query={history} />
     </Stack>
   );
 }

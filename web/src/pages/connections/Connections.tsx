@@ -7,8 +7,7 @@ import { Alert, Anchor, Button, Group, Stack, Table, Text } from '@mantine/core'
 import { Link } from 'react-router-dom';
 
 import { useSession } from '../../auth/session';
-import { EmptyState, PageHeader, TableSkeleton, useFormatDate } from '../../components/common';
-import { useT } from '../../i18n';
+import { EmptyState, LoadMore, PageHeader, TableSkeleton, useFormatDate } from '../../components/common';
 import { QueryError, TableScroll } from '../brain/components/Panel';
 import { useConnections, useProviders } from './api';
 import { OauthErrorAlert } from './components/OauthErrorAlert';
@@ -17,7 +16,6 @@ import { useConnT } from './i18n';
 
 export default function Connections() {
   const t = useConnT();
-  const appT = useT();
   const { can } = useSession();
   const formatDate = useFormatDate();
   const list = useConnections();
@@ -100,11 +98,7 @@ export default function Connections() {
           </Table>
         </TableScroll>
       )}
-      {list.hasNextPage && (
-        <Button variant="default" onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage} w="fit-content">
-          {appT('app.loadMore')}
-        </Button>
-      )}
+      <LoadMore query={list} />
     </Stack>
   );
 }

@@ -7,7 +7,7 @@ import { Anchor, Button, Group, SegmentedControl, Stack, Table, Text } from '@ma
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 
-import { EmptyState, PageHeader, TableSkeleton } from '../../components/common';
+import { EmptyState, LoadMore, PageHeader, TableSkeleton } from '../../components/common';
 import { useT } from '../../i18n';
 import { NoPermission } from '../../layout/Status';
 import { notifyError, notifySuccess } from '../../lib/notify';
@@ -136,11 +136,7 @@ function DeadLettersPage() {
           </Table>
         </TableScroll>
       )}
-      {letters.hasNextPage && (
-        <Button variant="default" onClick={() => void letters.fetchNextPage()} loading={letters.isFetchingNextPage} w="fit-content">
-          {appT('app.loadMore')}
-        </Button>
-      )}
+      <LoadMore query={letters} />
     </Stack>
   );
 }

@@ -8,7 +8,7 @@ import { useState, type ReactNode } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
 
 import { ApiError } from '../../api/problem';
-import { EmptyState, PageHeader, TableSkeleton } from '../../components/common';
+import { EmptyState, LoadMore, PageHeader, TableSkeleton } from '../../components/common';
 import { useT } from '../../i18n';
 import { NoPermission } from '../../layout/Status';
 import { notifyError, notifySuccess } from '../../lib/notify';
@@ -192,11 +192,7 @@ function TenantPage() {
             {overrides.error && <QueryError error={overrides.error} onRetry={() => void overrides.refetch()} />}
             {overrides.isSuccess && rows.length === 0 && <EmptyState>{t('overrides.empty')}</EmptyState>}
             {rows.length > 0 && <OverridesTable name={name} overrides={rows} onRevoke={setRevoking} />}
-            {overrides.hasNextPage && (
-              <Button variant="default" onClick={() => void overrides.fetchNextPage()} loading={overrides.isFetchingNextPage} w="fit-content">
-                {appT('app.loadMore')}
-              </Button>
-            )}
+            <LoadMore query={overrides} />
           </Panel>
         </>
       )}

@@ -3,13 +3,12 @@
  * against the plan, and cost, revenue and margin month to date, in a table sortable by any
  * column; search by name and filter by plan; each tenant opens its overrides.
  */
-import { Anchor, Button, Group, Progress, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Group, Progress, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 
-import { EmptyState, PageHeader, TableSkeleton } from '../../components/common';
-import { useT } from '../../i18n';
+import { EmptyState, LoadMore, PageHeader, TableSkeleton } from '../../components/common';
 import { NoPermission } from '../../layout/Status';
 import { QueryError, TableScroll } from '../brain/components/Panel';
 import { Tag } from '../brain/components/Tag';
@@ -138,7 +137,6 @@ function TenantsTable({ tenants }: { tenants: Tenant[] }) {
 
 function TenantsPage() {
   const t = useOperatorT();
-  const appT = useT();
   const [search, setSearch] = useState('');
   const [query] = useDebouncedValue(search.trim(), 300);
   const [plan, setPlan] = useState<TenantPlan | ''>('');
@@ -176,11 +174,7 @@ function TenantsPage() {
       {tenants.error && <QueryError error={tenants.error} onRetry={() => void tenants.refetch()} />}
       {tenants.isSuccess && rows.length === 0 && <EmptyState>{filtered ? t('tenants.empty') : t('tenants.none')}</EmptyState>}
       {rows.length > 0 && <TenantsTable tenants={rows} />}
-      {tenants.hasNextPage && (
-        <Button variant="default" onClick={() => void tenants.fetchNextPage()} loading={tenants.isFetchingNextPage} w="fit-content">
-          {appT('app.loadMore')}
-        </Button>
-      )}
+      <LoadMore query={tenants} />
       <Text size="xs" c="dimmed">
         {t('tenants.mtd')}
       </Text>

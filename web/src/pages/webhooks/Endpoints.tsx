@@ -7,9 +7,8 @@ import { Anchor, Button, Group, Stack, Table, Text, TextInput } from '@mantine/c
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 
-import { EmptyState, PageHeader, TableSkeleton, useFormatDate } from '../../components/common';
+import { EmptyState, LoadMore, PageHeader, TableSkeleton, useFormatDate } from '../../components/common';
 import { fieldError, ProblemAlert } from '../../components/ProblemAlert';
-import { useT } from '../../i18n';
 import { Panel, QueryError, TableScroll } from '../brain/components/Panel';
 import { useCreateEndpoint, useEndpoints, type EndpointWithSecret, type EventType } from './api';
 import { DeadLetters } from './components/DeadLetters';
@@ -79,7 +78,6 @@ function CreateEndpoint({ onCreated }: { onCreated: (endpoint: EndpointWithSecre
 
 export default function Endpoints() {
   const t = useHookT();
-  const appT = useT();
   const navigate = useNavigate();
   const formatDate = useFormatDate();
   const endpoints = useEndpoints();
@@ -144,11 +142,7 @@ export default function Endpoints() {
             </Table>
           </TableScroll>
         )}
-        {endpoints.hasNextPage && (
-          <Button variant="default" onClick={() => void endpoints.fetchNextPage()} loading={endpoints.isFetchingNextPage} w="fit-content">
-            {appT('app.loadMore')}
-          </Button>
-        )}
+        <LoadMore query={endpoints} />
       </Panel>
       <Panel title={t('dead.title')}>
         <Text size="sm" c="dimmed">

@@ -5,10 +5,10 @@
  */
 import { BarChart } from '@mantine/charts';
 import '@mantine/charts/styles.css';
-import { Button, List, Stack, Table, Text } from '@mantine/core';
+import { List, Stack, Table, Text } from '@mantine/core';
 
-import { EmptyState, TableSkeleton, useFormatDate } from '../../../components/common';
-import { useI18n, useT } from '../../../i18n';
+import { EmptyState, LoadMore, TableSkeleton, useFormatDate } from '../../../components/common';
+import { useI18n } from '../../../i18n';
 import { ChartFigure, QueryError, TableScroll } from '../../brain/components/Panel';
 import { tone, useFormats } from '../../brain/i18n';
 import { useSyncHistory, type Sync } from '../api';
@@ -18,7 +18,6 @@ import { SyncStatusBadge } from './StatusBadge';
 
 export function SyncHistory({ connectionId }: { connectionId: string }) {
   const t = useConnT();
-  const appT = useT();
   const f = useFormats();
   const { locale } = useI18n();
   const formatDate = useFormatDate();
@@ -111,11 +110,7 @@ export function SyncHistory({ connectionId }: { connectionId: string }) {
           </Table.Tbody>
         </Table>
       </TableScroll>
-      {history.hasNextPage && (
-        <Button variant="default" onClick={() => void history.fetchNextPage()} loading={history.isFetchingNextPage} w="fit-content">
-          {appT('app.loadMore')}
-        </Button>
-      )}
+      <LoadMore query={history} />
     </Stack>
   );
 }

@@ -4,7 +4,7 @@
  */
 import { Button, Stack, Table, Text } from '@mantine/core';
 
-import { EmptyState, TableSkeleton, useFormatDate } from '../../../components/common';
+import { EmptyState, LoadMore, TableSkeleton, useFormatDate } from '../../../components/common';
 import { useT } from '../../../i18n';
 import { notifyError, notifySuccess } from '../../../lib/notify';
 import { QueryError, TableScroll } from '../../brain/components/Panel';
@@ -82,11 +82,7 @@ export function DeadLetters({ direction, filter }: { direction: Direction; filte
           </Table>
         </TableScroll>
       )}
-      {letters.hasNextPage && (
-        <Button variant="default" onClick={() => void letters.fetchNextPage()} loading={letters.isFetchingNextPage} w="fit-content">
-          {appT('app.loadMore')}
-        </Button>
-      )}
+      <LoadMore query={letters} />
     </Stack>
   );
 }

@@ -5,10 +5,10 @@
  */
 import { BarChart } from '@mantine/charts';
 import '@mantine/charts/styles.css';
-import { Button, Stack, Table, Text } from '@mantine/core';
+import { Stack, Table, Text } from '@mantine/core';
 
-import { EmptyState, TableSkeleton, useFormatDate } from '../../../components/common';
-import { useI18n, useT } from '../../../i18n';
+import { EmptyState, LoadMore, TableSkeleton, useFormatDate } from '../../../components/common';
+import { useI18n } from '../../../i18n';
 import { Tag } from '../../brain/components/Tag';
 import { ChartFigure, QueryError, TableScroll } from '../../brain/components/Panel';
 import type { Attempt, useDeliveries } from '../api';
@@ -17,7 +17,6 @@ import { useHookT, type HookKey } from '../i18n';
 
 export function DeliveryLog({ log }: { log: ReturnType<typeof useDeliveries> }) {
   const t = useHookT();
-  const appT = useT();
   const { locale } = useI18n();
   const formatDate = useFormatDate();
   const attempts: Attempt[] = log.data?.pages.flatMap((page) => page.data) ?? [];
@@ -116,11 +115,7 @@ export function DeliveryLog({ log }: { log: ReturnType<typeof useDeliveries> }) 
           </Table.Tbody>
         </Table>
       </TableScroll>
-      {log.hasNextPage && (
-        <Button variant="default" onClick={() => void log.fetchNextPage()} loading={log.isFetchingNextPage} w="fit-content">
-          {appT('app.loadMore')}
-        </Button>
-      )}
+      <LoadMore query={log} />
     </Stack>
   );
 }
