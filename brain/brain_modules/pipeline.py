@@ -18,8 +18,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from brain.brain_modules.actions.service import feedback_history, persist_proposals
@@ -52,6 +53,7 @@ from brain.core.db import tenant_session
 from brain.core.runtime import Runtime
 
 logger = logging.getLogger("brain.pipeline")
+T = TypeVar("T")
 
 MEMORY_PERIOD_DAYS = 28
 FEATURES_VERSION = "features-1"
@@ -162,11 +164,15 @@ class Pipeline:
         self.auth: AuthContext = pipeline_context(organization_id, run_id)
         self.listener = listener or _Silent()
         self.answers = Answers()
+        self._current: str | None = None
 
     def _session(self) -> Any:
         return tenant_session(self.runtime.session_factory, self.organization_id)
 
     async def _update(self, change: Callable[[BrainRun], None]) -> BrainRun | None:
+        return await _retrying(lambda: self._update_once(change))
+
+    async def _update_once(self, change: Callable[[BrainRun], None]) -> BrainRun | None:
         async with self._session() as session:
             run = await BrainRunRepository(session, self.auth).fresh(self.run_id)
             if run is None:
@@ -194,6 +200,22 @@ class Pipeline:
         claimed = await self._claim(begin)
         if not claimed:
             return "skipped"
+        try:
+            return await self._run_steps()
+        except Exception as exc:
+            # A module's own failure is handled in `_run_steps`; this is the bookkeeping
+            # around it (a progress write that kept meeting a locked database, say). The run
+            # must still end: marked failed with the reason, never left "running".
+            logger.exception("brain run %s: bookkeeping failed", self.run_id)
+            error = f"The run could not record its progress: {type(exc).__name__}: {exc}"
+            try:
+                current = self._current or MODULES[0]
+                await self._fail(current, error[:1900], list(MODULES[MODULES.index(current) + 1:]))
+            except Exception:
+                logger.exception("brain run %s: could not mark the run failed", self.run_id)
+            return RunStatus.failed.value
+
+    async def _run_steps(self) -> str:
         steps: list[tuple[str, Callable[[], Awaitable[StepResult]]]] = [
             ("features", self._features),
             ("memory", self._memory),
@@ -202,6 +224,7 @@ class Pipeline:
             ("face", self._face),
         ]
         for index, (name, step) in enumerate(steps):
+            self._current = name
             try:
                 await self._step(name, step)
             except ModuleError as exc:
@@ -238,6 +261,11 @@ class Pipeline:
             raise ModuleError(f"{name.upper()} failed: {type(exc).__name__}: {exc}"[:1900]) \
                 from exc
         seconds = time.perf_counter() - t0
+        await _retrying(lambda: self._record_output(name, result, seconds))
+        self.listener.module_finished(name, "succeeded", seconds)
+
+    async def _record_output(self, name: str, result: StepResult, seconds: float) -> None:
+        """Store a module's answer and mark it succeeded on the run (one transaction)."""
         async with self._session() as session:
             ModuleOutputRepository(session, self.auth).add(BrainModuleOutput(
                 run_id=self.run_id, module=name, model_version=result.model_version[:100],
@@ -257,7 +285,6 @@ class Pipeline:
                     notes=[str(n)[:500] for n in result.notes[:50]],
                 )(run)
             await session.flush()
-        self.listener.module_finished(name, "succeeded", seconds)
 
     async def _fail(self, module: str, error: str, skipped: list[str]) -> None:
         now = self.runtime.clock.now()
@@ -384,3 +411,30 @@ async def latest_outputs(
         if stored is not None:
             found[module] = stored
     return run, found
+
+
+BOOKKEEPING_RETRIES = (0.5, 2.0, 5.0)
+
+
+def _transient(exc: BaseException) -> bool:
+    """A write that may succeed when tried again: SQLite's busy/locked database, or
+    PostgreSQL's serialization failure or deadlock."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if "database is locked" in str(exc) or "database table is locked" in str(exc):
+        return True
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in {"40001", "40P01"}
+
+
+async def _retrying(write: Callable[[], Awaitable[T]]) -> T:
+    """Run one bookkeeping transaction, again after a pause when it met a transient error."""
+    for pause in BOOKKEEPING_RETRIES:
+        try:
+            return await write()
+        except DBAPIError as exc:
+            if not _transient(exc):
+                raise
+            logger.warning("brain pipeline write retried in %.1f s: %s", pause, exc.orig)
+            await asyncio.sleep(pause)
+    return await write()

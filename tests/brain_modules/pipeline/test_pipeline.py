@@ -173,6 +173,72 @@ async def test_a_failing_module_fails_the_run_and_keeps_earlier_outputs(
     assert (await _run(client, tenant))["status"] == "succeeded"
 
 
+def _locked() -> Exception:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    return OperationalError("UPDATE brain_runs …", {}, sqlite3.OperationalError(
+        "database is locked"))
+
+
+async def test_a_progress_write_that_meets_a_locked_database_is_tried_again(
+    client: httpx.AsyncClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from brain.brain_modules import pipeline
+
+    data = brain_data(60, tenant.id)
+
+    async def fake_load(session: AsyncSession, organization_id: Any, **_: Any) -> BrainData:
+        return data
+
+    monkeypatch.setattr(data_module, "load_brain_data", fake_load)
+    monkeypatch.setattr(pipeline, "BOOKKEEPING_RETRIES", (0.0, 0.0, 0.0))
+    real = pipeline.Pipeline._update_once
+    failures = {"left": 2}
+
+    async def flaky(self: Any, change: Any) -> Any:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise _locked()
+        return await real(self, change)
+
+    monkeypatch.setattr(pipeline.Pipeline, "_update_once", flaky)
+    run = await _run(client, tenant)
+    assert failures["left"] == 0
+    assert run["status"] == "succeeded"
+
+
+async def test_a_run_whose_bookkeeping_keeps_failing_ends_failed_not_running(
+    client: httpx.AsyncClient, db: AsyncSession, tenant: Tenant,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from brain.brain_modules import pipeline
+
+    data = brain_data(60, tenant.id)
+
+    async def fake_load(session: AsyncSession, organization_id: Any, **_: Any) -> BrainData:
+        return data
+
+    monkeypatch.setattr(data_module, "load_brain_data", fake_load)
+    monkeypatch.setattr(pipeline, "BOOKKEEPING_RETRIES", (0.0,))
+
+    async def always_locked(self: Any, name: str, result: Any, seconds: float) -> None:
+        if name == "memory":
+            raise _locked()
+        await real(self, name, result, seconds)
+
+    real = pipeline.Pipeline._record_output
+    monkeypatch.setattr(pipeline.Pipeline, "_record_output", always_locked)
+    run = await _run(client, tenant)
+    assert run["status"] == "failed"
+    assert run["error"].startswith("The run could not record its progress: OperationalError")
+    states = {name: m["status"] for name, m in run["modules"].items()}
+    assert states == {"features": "succeeded", "memory": "failed", "oracle": "skipped",
+                      "curiosity": "skipped", "face": "skipped"}
+    assert set(await _outputs(db, run["id"])) == {"features"}
+
+
 async def test_training_the_fatigue_model_is_metered_to_the_tenant_whose_run_needed_it(
     client: httpx.AsyncClient, db: AsyncSession, tenant: Tenant,
     monkeypatch: pytest.MonkeyPatch,
