@@ -38,8 +38,16 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Role the application switches to on PostgreSQL so row-level security applies.
     database_app_role: str = "brain_app"
-    database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    # Pooled connections per process: a request holds one from its first query to its commit,
+    # so this should cover the concurrent requests a process serves; past it (and up to half
+    # as many again) connections are opened and closed per request, which costs PostgreSQL a
+    # backend start each time and stretches the latency tail.
+    database_pool_size: Annotated[int, Field(ge=1, le=200)] = 20
     redis_url: str | None = None
+    # With Redis: how long a process keeps its own copy of hot per-request keys (credentials,
+    # memberships, plan state). A revocation or plan change made in another process is seen
+    # within this many seconds; 0 turns the copy off.
+    cache_local_seconds: Annotated[float, Field(ge=0, le=60)] = 1.0
     broker_url: str | None = None
     secret_key: str = ""
     public_url: str = "http://127.0.0.1:8000"

@@ -55,7 +55,7 @@ def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine
         kwargs.setdefault("connect_args", {"timeout": 30})
     elif not null_pool:
         kwargs["pool_size"] = settings.database_pool_size
-        kwargs["max_overflow"] = settings.database_pool_size
+        kwargs["max_overflow"] = max(1, settings.database_pool_size // 2)
     engine = create_async_engine(url, **kwargs)
     install_connection_setup(engine, settings)
     if not url.startswith("sqlite") and not null_pool:

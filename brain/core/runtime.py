@@ -42,7 +42,8 @@ class Runtime:
             settings=settings,
             engine=engine,
             session_factory=create_session_factory(engine),
-            cache=create_cache(settings.redis_url),
+            cache=create_cache(settings.redis_url,
+                               local_seconds=settings.cache_local_seconds),
         )
 
     async def close(self) -> None:
