@@ -75,6 +75,15 @@ def describe(root: Path, *, postgres_version: str | None, load_generator: str) -
     }
 
 
+def process_tree(pid: int) -> set[int]:
+    """`pid` and its descendants (a Celery worker and its pool, say)."""
+    try:
+        root = psutil.Process(pid)
+        return {pid} | {child.pid for child in root.children(recursive=True)}
+    except psutil.Error:
+        return {pid}
+
+
 def background_load(seconds: float = 1.0, exclude: set[int] | None = None) -> dict[str, Any]:
     """Machine CPU busy % over `seconds` and the processes (not ours) using the most of it."""
     skip = set(exclude or ()) | {os.getpid()}

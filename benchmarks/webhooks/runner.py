@@ -24,10 +24,12 @@ from benchmarks.api import machine
 from benchmarks.api.servers import (
     BENCH_SECRET,
     PG_DSN,
+    PROD_REDIS_URL,
     Target,
     brain_server,
     migrate_and_create_org,
     postgres_version,
+    venv_bin,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -128,89 +130,100 @@ def _verdict(load: dict[str, Any]) -> str:
     return "PASS" if ok else "FAIL"
 
 
+SHAPES = {
+    "embedded": "`brain serve` — one uvicorn process whose embedded job worker processes the "
+                "events in the same process (the default set-up)",
+    "production": "`brain serve` with `BRAIN_BROKER_URL` (Redis) acknowledging, and a separate "
+                  "`brain worker` (Celery, one process) processing — the production set-up",
+}
+
+
 def render(results: dict[str, Any]) -> str:
-    closed, opened = results["closed_loop"], results["open_loop"]
+    runs = results["runs"]
     m = results["machine"]
-    drained = results["processing_after_load"]
+    first = runs[0]["closed_loop"]
     lines = [
         "# Inbound webhook benchmark",
         "",
-        "`brain serve` (one uvicorn process + its embedded job worker) on PostgreSQL; "
-        f"{closed['connections']} concurrent keep-alive senders POST signed Shopify "
-        "`orders/create` events (each a new order with its own event id and HMAC) for "
-        f"{closed['duration_s']:.0f} s after a {closed['warmup_s']:.0f} s warm-up, first "
-        "closed loop (each sender sends again as soon as it is answered: the saturation "
-        "throughput), then open loop at about half that rate in total (latency counted from "
-        "each request's scheduled time). Command: `bash benchmarks/webhooks/run.sh`.",
+        f"On PostgreSQL, {first['connections']} concurrent keep-alive senders POST signed "
+        "Shopify `orders/create` events (each a new order with its own event id and HMAC) for "
+        f"{first['duration_s']:.0f} s after a {first['warmup_s']:.0f} s warm-up, first closed "
+        "loop (each sender sends again as soon as it is answered: the saturation throughput), "
+        "then open loop at about half that rate in total (latency counted from each request's "
+        "scheduled time). Each set-up runs on a fresh database. Command: "
+        "`bash benchmarks/webhooks/run.sh`.",
         "",
-        "| target | measured | result |",
-        "|---|---|---|",
-        f"| ack p95 < {P95_TARGET_MS:.0f} ms, {closed['connections']} senders, closed loop | "
-        f"p95 {closed['p95_ms']:.1f} ms at {closed['acks_per_s']:,.0f} acks/s | "
-        f"**{_verdict(closed)}** |",
-        f"| ack p95 < {P95_TARGET_MS:.0f} ms, {opened['connections']} senders, open loop at "
-        f"{opened['offered_rate']:,.0f} req/s | p95 {opened['p95_ms']:.1f} ms | "
-        f"**{_verdict(opened)}** |",
+    ]
+    lines += [f"- **{r['shape']}**: {SHAPES[r['shape']]}" for r in runs]
+    lines += [
         "",
-        "| run | acks/s | p50 ms | p95 ms | p99 ms | max ms | requests | statuses | errors |",
-        "|---|---|---|---|---|---|---|---|---|",
-        _row("closed loop", closed),
-        _row(f"open loop ({opened['offered_rate']:,.0f} req/s offered)", opened),
+        "| set-up | target | measured | result |",
+        "|---|---|---|---|",
+    ]
+    for r in runs:
+        closed, opened = r["closed_loop"], r["open_loop"]
+        lines += [
+            f"| {r['shape']} | ack p95 < {P95_TARGET_MS:.0f} ms, {closed['connections']} "
+            f"senders, closed loop | p95 {closed['p95_ms']:.1f} ms at "
+            f"{closed['acks_per_s']:,.0f} acks/s | **{_verdict(closed)}** |",
+            f"| {r['shape']} | ack p95 < {P95_TARGET_MS:.0f} ms, {opened['connections']} "
+            f"senders, open loop at {opened['offered_rate']:,.0f} req/s | p95 "
+            f"{opened['p95_ms']:.1f} ms | **{_verdict(opened)}** |",
+        ]
+    lines += [
         "",
-        f"Every acknowledged event stored exactly once: **{results['stored_once']}** "
-        f"({results['inbox_rows']:,} inbox rows for {results['acks_total']:,} acks, "
-        "warm-ups included).",
-        f"Processing (order upserts by the embedded worker, concurrently with the load): "
-        f"backlog drained {drained['seconds']} s after the load ended; final statuses "
-        f"{drained['statuses']}.",
-        "",
+        "| set-up | run | acks/s | p50 ms | p95 ms | p99 ms | max ms | requests | statuses "
+        "| errors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        closed, opened = r["closed_loop"], r["open_loop"]
+        lines += [
+            f"| {r['shape']} " + _row("closed loop", closed),
+            f"| {r['shape']} "
+            + _row(f"open loop ({opened['offered_rate']:,.0f} req/s offered)", opened),
+        ]
+    lines.append("")
+    for r in runs:
+        drained = r["processing_after_load"]
+        lines += [
+            f"**{r['shape']}**: every acknowledged event stored exactly once: "
+            f"**{r['stored_once']}** ({r['inbox_rows']:,} inbox rows for {r['acks_total']:,} "
+            "acks, warm-ups included); processing (order upserts, concurrently with the load): "
+            f"backlog drained {drained['seconds']} s after the load ended, final statuses "
+            f"{drained['statuses']}; background load before the run "
+            f"{r['background']['machine_busy_pct']} % busy "
+            f"({', '.join(r['background']['busiest_other_processes']) or 'nothing'}).",
+            "",
+        ]
+    lines += [
         "## Machine",
         "",
         f"- {m['cpu_model']}, {m['cpu_cores_logical']} logical cores, {m['ram_gib']} GiB RAM, "
         f"{m['os']}",
         f"- {m['python']}, PostgreSQL {m['postgresql']}; load generator: {m['load_generator']}",
         f"- {m['date_utc']}, git {m['git_revision']}",
-        f"- background load before the run: {results['background']['machine_busy_pct']} % "
-        f"busy ({', '.join(results['background']['busiest_other_processes']) or 'nothing'})",
         "",
-        "The machine is shared (2 cores, other engineers' processes): treat the numbers as a "
-        "lower bound.",
+        "Client, server, worker and PostgreSQL share the same 2 cores.",
     ]
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--duration", type=float, default=20.0)
-    parser.add_argument("--warmup", type=float, default=3.0)
-    parser.add_argument("--open-fraction", type=float, default=0.5,
-                        help="open-loop rate as a fraction of the closed-loop acks/s")
-    parser.add_argument("--out", type=Path, default=HERE)
-    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
-    args = parser.parse_args(argv)
-    tmp = HERE / "tmp"
-    tmp.mkdir(exist_ok=True)
-    log(f"fresh PostgreSQL database {PG_DB} …")
-    target = fresh_postgres_target(tmp)
-    org_id, _ = migrate_and_create_org(target)
-    connection_id = asyncio.run(_create_connection(target, org_id))
-    server = brain_server(target, tmp)
-    with server:
-        url = f"{server.base_url}/api/v1/webhooks/in/shopify/{connection_id}"
-        background = machine.background_load(2.0, exclude={server.pid})
-        log(f"closed loop: {args.connections} senders, {args.duration:.0f} s → {url}")
-        closed = _load(url, args, rate=0.0)
-        log(f"  {closed['acks_per_s']} acks/s, p95 {closed['p95_ms']} ms")
-        rate = round(max(1.0, closed["acks_per_s"] * args.open_fraction), 1)
-        log(f"open loop: {args.connections} senders, {rate} requests/s in total")
-        opened = _load(url, args, rate=rate)
-        log(f"  p95 {opened['p95_ms']} ms; waiting for the worker…")
-        drained = _wait_for_processing(180)
+def _measure(url: str, args: argparse.Namespace, exclude: set[int]) -> dict[str, Any]:
+    """Closed loop, open loop at a fraction of its rate, then the wait for the backlog."""
+    background = machine.background_load(2.0, exclude=exclude)
+    log(f"closed loop: {args.connections} senders, {args.duration:.0f} s → {url}")
+    closed = _load(url, args, rate=0.0)
+    log(f"  {closed['acks_per_s']} acks/s, p95 {closed['p95_ms']} ms")
+    rate = round(max(1.0, closed["acks_per_s"] * args.open_fraction), 1)
+    log(f"open loop: {args.connections} senders, {rate} requests/s in total")
+    opened = _load(url, args, rate=rate)
+    log(f"  p95 {opened['p95_ms']} ms; waiting for the worker…")
+    drained = _wait_for_processing(180)
     counts = _inbox_counts()
     inbox_rows = sum(counts.values())
     acks_total = int(closed["acks_all"]) + int(opened["acks_all"])
-    results: dict[str, Any] = {
+    return {
         "closed_loop": closed,
         "open_loop": opened,
         "processing_after_load": drained,
@@ -220,6 +233,71 @@ def main(argv: list[str] | None = None) -> int:
         "stored_once": inbox_rows == acks_total and not closed["errors"]
         and not opened["errors"],
         "background": background,
+    }
+
+
+def _flush_redis() -> None:
+    """Empty the benchmark's Redis database (broker queue and cache) before a run."""
+    from redis import Redis
+
+    client = Redis.from_url(PROD_REDIS_URL)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def run_shape(shape: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """One shape on a fresh database: `embedded` (`brain serve` with its in-process worker)
+    or `production` (`brain serve` with a Redis broker, and `brain worker` — Celery, one
+    process — doing the processing)."""
+    log(f"[{shape}] fresh PostgreSQL database {PG_DB} …")
+    target = fresh_postgres_target(tmp)
+    if shape == "production":
+        _flush_redis()
+        target.env["BRAIN_REDIS_URL"] = target.env["BRAIN_BROKER_URL"] = PROD_REDIS_URL
+    org_id, _ = migrate_and_create_org(target)
+    connection_id = asyncio.run(_create_connection(target, org_id))
+    server = brain_server(target, tmp)
+    worker: subprocess.Popen[bytes] | None = None
+    with server:
+        exclude = {server.pid}
+        if shape == "production":
+            worker_log = (tmp / "worker.log").open("ab")
+            worker = subprocess.Popen(
+                [venv_bin("brain"), "worker", "--concurrency", "1"], env=target.env,
+                stdout=worker_log, stderr=subprocess.STDOUT, cwd=ROOT)
+            time.sleep(4)  # Celery connects to the broker and starts its pool
+            exclude |= machine.process_tree(worker.pid)
+        try:
+            url = f"{server.base_url}/api/v1/webhooks/in/shopify/{connection_id}"
+            result = _measure(url, args, exclude)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(30)
+    result["shape"] = shape
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--open-fraction", type=float, default=0.5,
+                        help="open-loop rate as a fraction of the closed-loop acks/s")
+    parser.add_argument("--shape", choices=["embedded", "production", "both"], default="both")
+    parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    args = parser.parse_args(argv)
+    tmp = HERE / "tmp"
+    tmp.mkdir(exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    shapes = ["embedded", "production"] if args.shape == "both" else [args.shape]
+    runs = [run_shape(shape, args, tmp) for shape in shapes]
+    results: dict[str, Any] = {
+        "runs": runs,
         "machine": machine.describe(ROOT, postgres_version=postgres_version(),
                                     load_generator="python asyncio (benchmarks/webhooks/"
                                                    "loadgen.py)"),
