@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -110,17 +110,58 @@ def install_connection_setup(engine: AsyncEngine, settings: Settings) -> None:
         def _sqlite_begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN")
 
-    elif sync_engine.dialect.name == "postgresql" and settings.database_app_role:
-        role = settings.database_app_role
+    elif sync_engine.dialect.name == "postgresql":
+        if settings.database_app_role:
+            role = settings.database_app_role
 
-        @event.listens_for(sync_engine, "connect")
-        def _pg_role(dbapi_conn: Any, _record: Any) -> None:
-            # psycopg opens an implicit transaction; SET ROLE must outlive it.
+            @event.listens_for(sync_engine, "connect")
+            def _pg_role(dbapi_conn: Any, _record: Any) -> None:
+                # psycopg opens an implicit transaction; SET ROLE must outlive it.
+                dbapi_conn.autocommit = True
+                cursor = dbapi_conn.cursor()
+                cursor.execute(f'SET ROLE "{role}"')
+                cursor.close()
+                dbapi_conn.autocommit = False
+
+        install_deferred_begin(engine)
+
+
+# The transaction's first round trip carries BEGIN and the row-level-security settings
+# together. psycopg, left to itself, sends BEGIN on its own before a transaction's first
+# statement — a round trip that does nothing else, on every request. Checked-out connections
+# are therefore put in the driver's autocommit mode and Brain sends BEGIN itself: a session's
+# transaction opens with `BEGIN; SELECT set_config(…)` in one simple-protocol message
+# (`_apply_rls_settings`); any other transaction (a Core connection, a migration) gets a
+# plain BEGIN just before its first statement. psycopg's commit() and rollback() act on the
+# server's transaction status, so they still end what BEGIN started (and skip an empty one).
+_PENDING_BEGIN = "brain_pending_begin"
+
+
+def install_deferred_begin(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "checkout")
+    def _autocommit_driver(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        record.info.pop(_PENDING_BEGIN, None)
+        if not dbapi_conn.autocommit:
             dbapi_conn.autocommit = True
-            cursor = dbapi_conn.cursor()
-            cursor.execute(f'SET ROLE "{role}"')
-            cursor.close()
-            dbapi_conn.autocommit = False
+
+    @event.listens_for(sync_engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # An AUTOCOMMIT connection (`execution_options(isolation_level="AUTOCOMMIT")`)
+        # wants no transaction at all.
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            conn.info[_PENDING_BEGIN] = True
+
+    @event.listens_for(sync_engine, "before_cursor_execute")
+    def _send_begin(conn: Connection, cursor: Any, *_: Any) -> None:
+        if conn.info.pop(_PENDING_BEGIN, False):
+            cursor.execute("BEGIN")
+
+    @event.listens_for(sync_engine, "commit")
+    @event.listens_for(sync_engine, "rollback")
+    def _end(conn: Connection) -> None:
+        conn.info.pop(_PENDING_BEGIN, None)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -132,13 +173,16 @@ def _apply_rls_settings(session: Session, connection: Connection) -> None:
         return
     org = session.info.get(ORG_INFO_KEY)
     bypass = bool(session.info.get(BYPASS_INFO_KEY))
-    connection.execute(
-        text(
-            "SELECT set_config('app.current_org', :org, true),"
-            " set_config('app.rls_bypass', :bypass, true)"
-        ),
-        {"org": str(org) if org else "", "bypass": "on" if bypass else "off"},
+    # Literal values (a UUID's canonical text and on/off: nothing to escape) so the statement
+    # needs no parameters and can travel with BEGIN in one simple-protocol message.
+    org_text = str(uuid.UUID(str(org))) if org else ""
+    statement = (
+        f"SELECT set_config('app.current_org', '{org_text}', true),"
+        f" set_config('app.rls_bypass', '{'on' if bypass else 'off'}', true)"
     )
+    if connection.info.pop(_PENDING_BEGIN, False):
+        statement = "BEGIN; " + statement
+    connection.exec_driver_sql(statement)
 
 
 @event.listens_for(Session, "after_begin")
