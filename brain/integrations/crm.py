@@ -271,6 +271,7 @@ class CrmLoader:
             "closed_at": row.closed_at,
             "stage_dates": row.stage_dates,
             "source_updated_at": row.source_updated_at,
+            "property_changed_at": None,  # a read supersedes the changes webhooks applied
             "created_at": now,
             "updated_at": now,
         } for row in unique]

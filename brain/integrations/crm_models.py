@@ -84,6 +84,9 @@ class CrmRecord(IdMixin, TenantMixin, TimestampMixin, Base):
     # {funnel stage: when the record entered it} as far as the provider says.
     stage_dates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     source_updated_at: Mapped[datetime | None] = mapped_column(default=None)
+    # {property: when the change applied from a webhook event happened} since the last read
+    # (a sync's upsert clears it): an older event of the same property is not applied.
+    property_changed_at: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     @classmethod
     def channel_scope(cls, channel_ids: frozenset[uuid.UUID]) -> ColumnElement[bool]:

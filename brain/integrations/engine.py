@@ -25,7 +25,7 @@ import socket
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -136,6 +136,7 @@ class SyncEngine:
             return started
         run, connection, entry = started
         connector: Connector | None = None
+        current: dict[str, Any] = {}  # the stream being synced (for a failure's timing)
         try:
             credentials = await self._fresh_credentials(connection, entry)
             transport = (
@@ -153,14 +154,18 @@ class SyncEngine:
             for stream in connector.streams():
                 if stream.name in (connection.disabled_streams or []):
                     continue
-                await self._sync_stream(connector, run, stream)
+                if run.only_streams is not None and stream.name not in run.only_streams:
+                    continue
+                await self._sync_stream(connector, run, stream, current)
         except LeaseLost:
             return self._lost(sync_run_id)
         except ConnectorError as exc:
-            return await self._end(self._fail(run, connection, entry, exc), sync_run_id)
+            return await self._end(self._fail(run, connection, entry, exc, current),
+                                   sync_run_id)
         except Exception as exc:
             logger.exception("sync %s failed unexpectedly", sync_run_id)
-            return await self._end(self._fail(run, connection, entry, exc), sync_run_id)
+            return await self._end(self._fail(run, connection, entry, exc, current),
+                                   sync_run_id)
         finally:
             if connector is not None:
                 await connector.http.aclose()
@@ -259,7 +264,9 @@ class SyncEngine:
 
     # ---- one stream ----------------------------------------------------------------------
 
-    async def _sync_stream(self, connector: Connector, run: SyncRun, stream: Stream) -> None:
+    async def _sync_stream(
+        self, connector: Connector, run: SyncRun, stream: Stream, current: dict[str, Any]
+    ) -> None:
         org = run.organization_id
         async with tenant_session(self.runtime.session_factory, org) as session:
             row = await _get_state(session, org, run.connection_id, stream.name)
@@ -274,6 +281,11 @@ class SyncEngine:
         else:
             window_start = _window_start(run, cursor)
             through, page = None, None
+        # When the stream started in this run (an earlier worker's start when resuming).
+        started_at = str((run.streams or {}).get(stream.name, {}).get("started_at")
+                         or utcnow().isoformat())
+        current.clear()
+        current.update(stream=stream.name, started_at=started_at)
         end = run.end_date
         next_start = through + timedelta(days=1) if through else window_start
         base = {"sync_run_id": str(run.id), "window_start": window_start.isoformat()}
@@ -290,7 +302,8 @@ class SyncEngine:
                             READ_AHEAD_PAGES)
         writer = _BatchWriter(
             lambda records, state, status: self._checkpoint(
-                connector, run, stream, records, state, stream_status=status))
+                connector, run, stream, records, state, stream_status=status,
+                started_at=started_at))
         try:
             async for messages in pages:
                 for message in messages:
@@ -316,6 +329,7 @@ class SyncEngine:
                 "succeeded",
             )
             await writer.finish()
+            current.clear()
         finally:
             await writer.abort()
             await pages.aclose()
@@ -329,8 +343,10 @@ class SyncEngine:
         state: dict[str, Any],
         *,
         stream_status: str = "running",
+        started_at: str | None = None,
     ) -> None:
-        """Write `records` and `state` (and renew the lease) in one transaction."""
+        """Write `records` and `state` (and renew the lease) in one transaction; the stream's
+        progress gets its counts, and its start, end and seconds once it finished."""
         org = run.organization_id
         now = utcnow()
         # Counters live on `run` (this worker holds the lease, so it is the only writer).
@@ -359,6 +375,8 @@ class SyncEngine:
             progress["rows_written"] = int(progress.get("rows_written", 0)) + written
             progress["status"] = stream_status
             progress["through"] = state.get("through")
+            _time_stream(progress, started_at or now.isoformat(),
+                         now if stream_status == "succeeded" else None)
             streams[stream.name] = progress
             rows_read = (run.rows_read or 0) + len(records)
             rows_written = (run.rows_written or 0) + written
@@ -404,7 +422,8 @@ class SyncEngine:
         return await self._after_commit(SyncResult(status=SyncStatus.succeeded.value), jobs)
 
     async def _fail(
-        self, run: SyncRun, connection: Connection, entry: ProviderEntry, exc: Exception
+        self, run: SyncRun, connection: Connection, entry: ProviderEntry, exc: Exception,
+        current: dict[str, Any] | None = None,
     ) -> SyncResult:
         org = run.organization_id
         now = utcnow()
@@ -423,6 +442,7 @@ class SyncEngine:
             stored.finished_at = now
             stored.error = message
             stored.error_kind = kind
+            stored.streams = _failed_streams(stored.streams, current or {}, now)
             conn.last_error = message[:1000]
             if reauth:
                 conn.status = ConnectionStatus.needs_reauth.value
@@ -604,6 +624,36 @@ async def _enqueue_brain_run(session: AsyncSession, org: uuid.UUID, jobs: JobBuf
                 await enqueue_brain_run(session, org, "sync", jobs=jobs)
     except KeyError:
         logger.warning("brain run job is not registered; no run enqueued after the sync")
+
+
+def _time_stream(progress: dict[str, Any], started_at: str, finished: datetime | None) -> None:
+    """A stream's timing in its progress: when it started and, once it ended, when and how
+    many seconds it took (wall time, a resumed run's pause included)."""
+    progress["started_at"] = started_at
+    if finished is None:
+        return
+    progress["finished_at"] = finished.isoformat()
+    try:
+        began = datetime.fromisoformat(started_at)
+    except ValueError:
+        return
+    progress["seconds"] = round(max((finished - began).total_seconds(), 0.0), 3)
+
+
+def _failed_streams(
+    streams: dict[str, Any] | None, current: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """The run's stream progress once it failed: the stream it was reading (even before its
+    first checkpoint) ends `failed` with its timing."""
+    result = {name: dict(value) for name, value in (streams or {}).items()}
+    name = current.get("stream")
+    if name:
+        progress = result.setdefault(name, {"rows_read": 0, "rows_written": 0})
+        if progress.get("status") != "succeeded":
+            progress["status"] = "failed"
+            _time_stream(progress, str(progress.get("started_at") or current["started_at"]),
+                         now)
+    return result
 
 
 def _window_start(run: SyncRun, cursor: date | None) -> date:

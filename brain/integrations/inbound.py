@@ -814,3 +814,7 @@ async def requeue_inbound_event(session: AsyncSession, actor: Any,
     event.last_error = None
     await session.flush()
     actor.jobs.enqueue(PROCESS_JOB, event_id=str(event.id))
+
+
+# HubSpot's CRM events register their handlers (`handles`) on import.
+from brain.integrations import hubspot_webhooks as _hubspot_webhooks  # noqa: E402,F401

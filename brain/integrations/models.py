@@ -56,6 +56,8 @@ class Connection(IdMixin, TenantMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_connections_org_created", "organization_id", "created_at", "id"),
         Index("ix_connections_org_provider", "organization_id", "provider"),
+        # The scheduler's cross-tenant scan for syncs inbound webhooks asked for.
+        Index("ix_connections_webhook_sync_at", "webhook_sync_at"),
     )
 
     provider: Mapped[str] = mapped_column(String(40))
@@ -77,6 +79,10 @@ class Connection(IdMixin, TenantMixin, TimestampMixin, Base):
     last_error: Mapped[str | None] = mapped_column(String(1000), default=None)
     created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Streams inbound webhooks want re-read (events without the object's data), gathered
+    # until `webhook_sync_at`, when the scheduler queues one delta run of them all.
+    webhook_sync_streams: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    webhook_sync_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 def credentials_context(connection_id: uuid.UUID) -> str:
@@ -169,8 +175,11 @@ class SyncRun(IdMixin, TenantMixin, TimestampMixin, Base):
     end_date: Mapped[date]
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
     rows_written: Mapped[int] = mapped_column(Integer, default=0)
-    # {stream: {"rows_read": n, "rows_written": n, "status": ..., "state": {...}}}
+    # {stream: {"rows_read": n, "rows_written": n, "status": ..., "through": day,
+    #           "started_at": iso, "finished_at": iso, "seconds": s}}
     streams: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Only these streams (a run inbound webhooks asked for); None = every enabled stream.
+    only_streams: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(2000), default=None)
     error_kind: Mapped[str | None] = mapped_column(String(40), default=None)

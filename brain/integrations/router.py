@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from brain.audit.service import record_audit
 from brain.billing.catalog import Quota
 from brain.billing.gates import charge_quota, require_integration_slot, require_quota_room
 from brain.core.auth import AuthContext
@@ -39,6 +40,7 @@ from brain.integrations.schemas import (
     CheckRead,
     ConnectionCreate,
     ConnectionRead,
+    ConnectionReauthorize,
     ConnectionStreamRead,
     ConnectionTestRead,
     ConnectionUpdate,
@@ -192,7 +194,7 @@ async def oauth_callback(
             binding = service.binding_for("api_key", caller.subject_id)
         await set_system_mode(session, True)
         try:
-            connection = await service.complete_oauth(
+            connection, reauthorized = await service.complete_oauth(
                 session,
                 provider=provider,
                 code=code,
@@ -211,6 +213,14 @@ async def oauth_callback(
             raise
         await session.rollback()  # the same outcome as the problem: nothing changes
         return callback.failed(problem)
+    if reauthorized:
+        await record_audit(
+            session, clock=get_runtime(request).clock, action="connection.reauthorized",
+            organization_id=connection.organization_id,
+            actor_type="user" if caller.session is not None else "api_key",
+            actor_id=caller.subject_id, target_type="connection", target_id=connection.id,
+            request=request, details={"provider": connection.provider, "auth": "oauth2"},
+        )
     if not as_json:
         if connection.status == ConnectionStatus.active.value:
             return callback.connected(connection.id)
@@ -344,6 +354,40 @@ async def delete_connection(
         transport=getattr(request.app.state, "integrations_oauth_transport", None),
     )
     return no_content()
+
+
+@connections.post("/{connection_id}/reauthorize", response_model=ConnectionRead,
+                  operation_id="reauthorize_connection",
+                  responses={502: {"description": "The provider could not check the new "
+                                                  "credentials; try again later."}})
+async def reauthorize_connection(
+    org_id: uuid.UUID,
+    connection_id: uuid.UUID,
+    body: ConnectionReauthorize,
+    request: Request,
+    auth: ManageIntegrations,
+    session: DbSession,
+    settings: AppSettings,
+) -> Response:
+    """Authorize a connection again (after `needs_reauth`, a rotated key): an OAuth provider
+    gets a new authorization (`next_step.authorization_url`; the callback stores the new
+    tokens), an API-key provider's new `credentials` are checked with the provider and stored
+    (422 naming what failed, the old key kept), a sandbox connection is active again at once.
+    Uses no new integration slot."""
+    connection = await ConnectionRepository(session, auth).get_or_404(connection_id)
+    outcome = await service.reauthorize_connection(
+        session, auth, connection, config=body.config, credentials=body.credentials,
+        keyring=get_runtime(request).keys, settings=settings,
+        transport=getattr(request.app.state, "integrations_provider_transport", None),
+    )
+    await record_audit(
+        session, clock=get_runtime(request).clock,
+        action="connection.reauthorized" if outcome.completed
+        else "connection.reauthorization_started",
+        actor=auth, target_type="connection", target_id=connection.id, request=request,
+        details={"provider": connection.provider, "auth": outcome.method},
+    )
+    return json_response(connection_read(connection, outcome.step))
 
 
 @connections.post("/{connection_id}/test", response_model=ConnectionTestRead,

@@ -41,6 +41,10 @@ class ProviderList(ResponseModel):
 
 
 Config = Annotated[dict[str, Any], Field(max_length=MAX_CONFIG_KEYS)]
+ApiKeyCredentials = Annotated[
+    dict[str, Annotated[str, Field(max_length=4000)]] | None,
+    Field(max_length=5, description="For API-key providers: {\"api_key\": …} (write-only)."),
+]
 
 
 class ConnectionCreate(RequestModel):
@@ -50,10 +54,20 @@ class ConnectionCreate(RequestModel):
     sandbox: bool = False
     name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
     config: Config = Field(default_factory=dict)
-    credentials: Annotated[
-        dict[str, Annotated[str, Field(max_length=4000)]] | None,
-        Field(max_length=5, description="For API-key providers: {\"api_key\": …} (write-only)."),
-    ] = None
+    credentials: ApiKeyCredentials = None
+
+
+class ConnectionReauthorize(RequestModel):
+    """Authorize a connection again (a revoked token, a rotated key). OAuth providers start a
+    new authorization (`next_step.authorization_url`); API-key providers take the new key in
+    `credentials` (checked with the provider before it is stored); a sandbox connection is
+    re-authorized at once and takes neither field."""
+
+    config: Config | None = Field(
+        default=None,
+        description="Settings to change together with the authorization (merged into the "
+                    "connection's config, as in the create call); not for sandbox connections.")
+    credentials: ApiKeyCredentials = None
 
 
 class ConnectStepRead(ResponseModel):
@@ -94,8 +108,7 @@ class ConnectionUpdate(RequestModel):
     streams: Annotated[dict[str, bool] | None, Field(max_length=50)] = None
     schedule_minutes: Annotated[int | None, Field(ge=15, le=7 * 24 * 60)] = None
     backfill_start: date | None = None
-    credentials: Annotated[dict[str, Annotated[str, Field(max_length=4000)]] | None,
-                           Field(max_length=5)] = None
+    credentials: ApiKeyCredentials = None
 
     @field_validator("backfill_start")
     @classmethod
@@ -139,7 +152,13 @@ class SyncRead(Resource):
     end_date: date
     rows_read: int
     rows_written: int
-    streams: dict[str, Any]
+    streams: dict[str, Any] = Field(
+        description="Per stream: rows_read, rows_written, status, through, and started_at, "
+                    "finished_at and seconds (the stream's own duration).")
+    only_streams: list[str] | None = Field(
+        default=None,
+        description="The streams this run reads (a run asked for by inbound webhooks); "
+                    "null: every enabled stream.")
     attempts: int
     error: str | None
     error_kind: str | None

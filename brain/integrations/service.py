@@ -3,7 +3,8 @@
 A sandbox connection is active at once: its credentials are the simulator's token and its
 config names the simulated accounts. An API-key provider becomes active when the key is
 given (in the create call or later by PATCH); an OAuth provider stays `pending` until the
-callback completes the authorization started here.
+callback completes the authorization started here. `reauthorize_connection` does the same for
+an existing connection whose authorization broke (`needs_reauth`).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from brain.core.errors import Conflict, ProblemError
 from brain.core.models import utcnow
 from brain.demo.verticals import get_profile
 from brain.integrations import oauth
-from brain.integrations.base import AuthMethod, Credentials
+from brain.integrations.base import AuthMethod, CheckResult, ConnectorError, Credentials, Spec
 from brain.integrations.crm_models import CrmRecord
+from brain.integrations.factory import build_connector
 from brain.integrations.inbound import forget_target
 from brain.integrations.loaders import job_auth
 from brain.integrations.models import (
@@ -181,6 +183,16 @@ async def create_connection(
             step = ConnectStep(type="ready")
         await session.flush()
         return connection, step
+    client = _oauth_client(settings, spec)
+    repo.add(connection)
+    await session.flush()
+    step = await _start_authorization(session, auth, connection, spec, client,
+                                      keyring=keyring, settings=settings, now=now)
+    return connection, step
+
+
+def _oauth_client(settings: Settings, spec: Spec) -> oauth.OAuthClient:
+    """Brain's OAuth app at the provider (422 when this server has none configured)."""
     client_raw = settings.integrations_oauth_clients.get(spec.id) or {}
     if not client_raw.get("client_id") or not client_raw.get("client_secret"):
         raise ProblemError(
@@ -188,11 +200,24 @@ async def create_connection(
             f"No OAuth app is configured for {spec.name} on this server; "
             "connect it with \"sandbox\": true or configure BRAIN_INTEGRATIONS_OAUTH_CLIENTS.",
         )
-    client = oauth.OAuthClient(client_raw["client_id"], client_raw["client_secret"])
+    return oauth.OAuthClient(client_raw["client_id"], client_raw["client_secret"])
+
+
+async def _start_authorization(
+    session: AsyncSession,
+    auth: AuthContext,
+    connection: Connection,
+    spec: Spec,
+    client: oauth.OAuthClient,
+    *,
+    keyring: Keyring,
+    settings: Settings,
+    now: datetime,
+) -> ConnectStep:
+    """A fresh authorization code + PKCE flow for the connection: the state (hashed) bound to
+    the caller's session, the verifier encrypted; the callback completes it."""
     redirect_uri = callback_url(settings, spec.id)
     authorization = oauth.new_authorization(spec, client, redirect_uri=redirect_uri)
-    repo.add(connection)
-    await session.flush()
     state = OAuthState(
         organization_id=auth.organization_id,
         connection_id=connection.id,
@@ -207,20 +232,161 @@ async def create_connection(
     )
     session.add(state)
     await session.flush()
-    return connection, ConnectStep(type="oauth_redirect", authorization_url=authorization.url)
+    return ConnectStep(type="oauth_redirect", authorization_url=authorization.url)
 
 
-def set_api_key(connection: Connection, credentials: dict[str, str], keyring: Keyring) -> None:
-    """Store an API key / private-app token and make the connection active."""
-    key = credentials.get("api_key") or credentials.get("access_token")
+def api_key_of(credentials: dict[str, str] | None) -> str:
+    """The API key / private-app token of a request's `credentials` (422 without one)."""
+    key = (credentials or {}).get("api_key") or (credentials or {}).get("access_token")
     if not key or not str(key).strip():
         raise ProblemError(
             422, "An API key is required.",
             errors=[{"loc": ["body", "credentials", "api_key"], "message": "required"}],
         )
-    seal_credentials(keyring, connection, Credentials(api_key=str(key).strip()))
+    return str(key).strip()
+
+
+def set_api_key(connection: Connection, credentials: dict[str, str], keyring: Keyring) -> None:
+    """Store an API key / private-app token and make the connection active."""
+    seal_credentials(keyring, connection, Credentials(api_key=api_key_of(credentials)))
     connection.status = ConnectionStatus.active.value
     connection.last_error = None
+
+
+# --- re-authorization ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reauthorization:
+    """What a re-authorization did: the next step, and whether it is already complete."""
+
+    step: ConnectStep
+    method: str  # "oauth2" | "api_key" | "sandbox"
+    completed: bool
+
+
+def _merged_config(connection: Connection, config: dict[str, Any] | None) -> dict[str, Any]:
+    """The connection's config with the request's keys over it (the sandbox's own is kept)."""
+    merged = dict(connection.config or {})
+    merged.update({k: v for k, v in (config or {}).items() if k != "sandbox"})
+    return merged
+
+
+def _reconnected(connection: Connection, now: datetime) -> None:
+    connection.status = ConnectionStatus.active.value
+    connection.last_error = None
+    if connection.schedule_minutes:
+        connection.next_sync_at = now  # catch up on what was missed while it was broken
+
+
+async def reauthorize_connection(
+    session: AsyncSession,
+    auth: AuthContext,
+    connection: Connection,
+    *,
+    config: dict[str, Any] | None,
+    credentials: dict[str, str] | None,
+    keyring: Keyring,
+    settings: Settings,
+    transport: Any = None,
+) -> Reauthorization:
+    """Authorize an existing connection again, as connecting it did: a sandbox at once, an API
+    key after the provider accepted it (the old key stays otherwise), an OAuth provider
+    through a new authorization whose callback stores the new tokens. Never a new slot."""
+    entry = provider_or_422(connection.provider)
+    spec = entry.connector.spec
+    now = utcnow()
+    if connection.sandbox:
+        if config or credentials:
+            raise ProblemError(
+                422, "A sandbox connection is re-authorized as it is: send no config or "
+                     "credentials.",
+                errors=[{"loc": ["body", "credentials" if credentials else "config"],
+                         "message": "not taken by a sandbox connection"}],
+            )
+        context = SandboxContext.from_config(
+            connection.organization_id, connection.id, dict(connection.config or {}))
+        seal_credentials(keyring, connection, Credentials(
+            access_token=context.access_token, scopes=list(spec.scopes)))
+        _reconnected(connection, now)
+        await session.flush()
+        return Reauthorization(ConnectStep(type="ready"), "sandbox", completed=True)
+    merged = _merged_config(connection, config)
+    if spec.auth is AuthMethod.api_key:
+        key = api_key_of(credentials)
+        await check_api_key(entry, connection, merged, Credentials(api_key=key),
+                            keyring=keyring, settings=settings, transport=transport)
+        connection.config = merged
+        seal_credentials(keyring, connection, Credentials(api_key=key))
+        _reconnected(connection, now)
+        await session.flush()
+        return Reauthorization(ConnectStep(type="ready"), "api_key", completed=True)
+    if credentials:
+        raise ProblemError(
+            422, f"{spec.name} is authorized through OAuth: send no credentials.",
+            errors=[{"loc": ["body", "credentials"], "message": "not taken by OAuth providers"}],
+        )
+    client = _oauth_client(settings, spec)
+    connection.config = merged
+    # Only the newest authorization of a connection can complete.
+    await session.execute(delete(OAuthState).where(
+        OAuthState.organization_id == connection.organization_id,
+        OAuthState.connection_id == connection.id))
+    step = await _start_authorization(session, auth, connection, spec, client,
+                                      keyring=keyring, settings=settings, now=now)
+    return Reauthorization(step, "oauth2", completed=False)
+
+
+async def check_api_key(
+    entry: ProviderEntry,
+    connection: Connection,
+    config: dict[str, Any],
+    credentials: Credentials,
+    *,
+    keyring: Keyring,
+    settings: Settings,
+    transport: Any = None,
+) -> None:
+    """Run the provider's check with `credentials` before anything is stored: 422 naming
+    each failed check (or the missing scopes), 502 when the provider could not answer."""
+    probe = Connection(id=connection.id, organization_id=connection.organization_id,
+                       provider=connection.provider, name=connection.name, sandbox=False,
+                       config=config)
+    try:
+        connector = build_connector(entry, probe, keyring=keyring, settings=settings,
+                                    transport=transport, credentials=credentials)
+    except (ConnectorError, KeyError, ValueError) as exc:
+        raise ProblemError(
+            422, f"The connection's config is not usable: {exc}",
+            errors=[{"loc": ["body", "config"], "message": str(exc)[:200]}],
+        ) from exc
+    try:
+        result = await connector.check()
+    except ConnectorError as exc:
+        if exc.retryable:
+            raise ProblemError(
+                502, f"{entry.connector.spec.name} could not check the credentials "
+                     f"({exc.message}); try again later.", kind="provider-error",
+            ) from exc
+        result = CheckResult()
+        result.add("credentials", False, exc.message)
+        result.missing_scopes = list(exc.missing_scopes)
+    finally:
+        await connector.http.aclose()
+    if result.ok:
+        return
+    messages = [f"{item.name}: {item.detail}"[:300] for item in result.checks if not item.ok]
+    if result.missing_scopes:
+        messages.append(f"missing scopes: {', '.join(result.missing_scopes)}")
+    errors = [{"loc": ["body", "credentials"], "message": m} for m in messages]
+    what = "; ".join(messages) or "the check failed"
+    raise ProblemError(
+        422, f"{entry.connector.spec.name} did not accept the new credentials: {what}.",
+        errors=errors,
+        extra={"checks": [{"name": c.name, "ok": c.ok, "detail": c.detail}
+                          for c in result.checks],
+               "missing_scopes": list(result.missing_scopes)},
+    )
 
 
 async def complete_oauth(
@@ -234,8 +400,9 @@ async def complete_oauth(
     keyring: Keyring,
     settings: Settings,
     transport: Any = None,
-) -> Connection:
+) -> tuple[Connection, bool]:
     """Finish an authorization: check state + session binding, exchange the code, store tokens.
+    Returns the connection and whether it replaced earlier credentials (a re-authorization).
 
     Runs in system mode (the tenant is known only from the state)."""
     from brain.integrations.repository import find_oauth_state
@@ -254,10 +421,13 @@ async def complete_oauth(
     if connection is None or connection.provider != entry.id:
         raise ProblemError(400, "The authorization does not match this provider.",
                            kind="invalid-token")
+    if connection.status == ConnectionStatus.revoked.value:
+        raise ProblemError(400, "The connection was deleted meanwhile; connect it again.",
+                           kind="invalid-token")
     if error or not code:
         connection.last_error = f"authorization refused: {error or 'no code'}"[:1000]
         await session.flush()
-        return connection
+        return connection, False
     client_raw = settings.integrations_oauth_clients.get(entry.id) or {}
     client = oauth.OAuthClient(client_raw.get("client_id", ""), client_raw.get("client_secret", ""))
     verifier = keyring.decrypt(
@@ -267,12 +437,13 @@ async def complete_oauth(
         entry.connector.spec, client, code=code, code_verifier=verifier,
         redirect_uri=stored.redirect_uri, now=now, transport=transport,
     )
+    reauthorized = connection.credentials_encrypted is not None
     seal_credentials(keyring, connection, credentials)
     connection.status = ConnectionStatus.active.value
     connection.last_error = None
     connection.next_sync_at = now
     await session.flush()
-    return connection
+    return connection, reauthorized
 
 
 def _validate_range(start: date, end: date) -> None:
@@ -293,8 +464,10 @@ async def request_sync(
     end_date: date | None,
     trigger: str = "manual",
     today: date | None = None,
+    only_streams: list[str] | None = None,
 ) -> SyncRun:
-    """Queue a sync run (409 when one is already queued or running, or not connected)."""
+    """Queue a sync run (409 when one is already queued or running, or not connected);
+    `only_streams` limits it to those streams."""
     if connection.status in (ConnectionStatus.pending.value, ConnectionStatus.revoked.value):
         raise Conflict("The connection is not connected yet; finish connecting it first.")
     runs = SyncRunRepository(session, auth)
@@ -319,6 +492,7 @@ async def request_sync(
         rows_read=0,
         rows_written=0,
         streams={},
+        only_streams=only_streams,
         attempts=0,
         requested_by=auth.user_id,
     )
@@ -360,6 +534,12 @@ async def revoke_connection(
     connection.token_expires_at = None
     connection.schedule_minutes = None
     connection.next_sync_at = None
+    connection.webhook_sync_streams = None
+    connection.webhook_sync_at = None
+    # An authorization still in flight (a re-authorization) must not bring it back.
+    await session.execute(delete(OAuthState).where(
+        OAuthState.organization_id == connection.organization_id,
+        OAuthState.connection_id == connection.id))
     auth = job_auth(connection.organization_id, connection.id)
     for state in await StreamStateRepository(session, auth).for_connection(connection.id):
         await session.delete(state)

@@ -1,9 +1,11 @@
 """Background jobs of the integrations domain: run a sync, and the per-connection schedule.
 
 `integrations.schedule_syncs` runs every minute from beat: every active connection whose
-`next_sync_at` has come (its own `schedule_minutes` apart) gets a delta sync queued, and sync
-runs whose worker died (status queued/running, lease missing or expired) are sent again —
-the engine resumes them from their last checkpoint.
+`next_sync_at` has come (its own `schedule_minutes` apart) gets a delta sync queued, a
+connection whose inbound webhooks marked streams for a sync gets one run of those streams
+(`brain.integrations.webhook_syncs`), and sync runs whose worker died (status queued/running,
+lease missing or expired) are sent again — the engine resumes them from their last
+checkpoint.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from brain.billing.catalog import Quota
 from brain.billing.gates import admit_job
@@ -32,7 +35,14 @@ from brain.integrations.models import (
     SyncRun,
     SyncStatus,
 )
+from brain.integrations.repository import SyncRunRepository
 from brain.integrations.service import request_sync
+from brain.integrations.webhook_syncs import (
+    WEBHOOK_SYNC_RETRY,
+    WEBHOOK_TRIGGER,
+    clear_webhook_sync,
+    webhook_streams,
+)
 
 logger = logging.getLogger("brain.integrations.tasks")
 
@@ -95,6 +105,7 @@ async def schedule_due_syncs(runtime: Runtime, dispatcher: Dispatcher | None = N
                 logger.info("connection %s not scheduled: %s", connection.id, exc)
                 continue
             to_send.append((run.id, connection.organization_id))
+        to_send.extend(await _queue_webhook_syncs(session, runtime, now))
         orphans = await session.execute(
             select(SyncRun.id, SyncRun.organization_id)
             .outerjoin(SyncLease, SyncLease.connection_id == SyncRun.connection_id)
@@ -112,6 +123,48 @@ async def schedule_due_syncs(runtime: Runtime, dispatcher: Dispatcher | None = N
             RUN_SYNC_JOB, {"sync_run_id": str(run_id), "organization_id": str(org)}
         )
     return len(to_send)
+
+
+async def _queue_webhook_syncs(
+    session: AsyncSession, runtime: Runtime, now: datetime
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """One delta run per connection whose webhook-marked streams are due (see
+    `brain.integrations.webhook_syncs`), through today, of those streams only."""
+    queued: list[tuple[uuid.UUID, uuid.UUID]] = []
+    due = await session.scalars(
+        select(Connection)
+        .where(
+            Connection.status.in_([ConnectionStatus.active.value, ConnectionStatus.error.value]),
+            Connection.webhook_sync_at.is_not(None),
+            Connection.webhook_sync_at <= now,
+        )
+        .order_by(Connection.webhook_sync_at)
+        .limit(_SCHEDULE_BATCH)
+    )
+    for connection in due.all():
+        streams = webhook_streams(connection)
+        if not streams:
+            clear_webhook_sync(connection)
+            continue
+        auth = job_auth(connection.organization_id, connection.id)
+        if await SyncRunRepository(session, auth).active(connection.id) is not None:
+            continue  # after the run in flight (it may have started before the events)
+        try:
+            async with session.begin_nested():
+                await admit_job(session, connection.organization_id,
+                                quota=Quota.syncs_per_day, room=Quota.events_per_month,
+                                clock=runtime.clock)
+                run = await request_sync(
+                    session, auth, connection, mode=SyncKind.delta, start_date=None,
+                    end_date=now.date(), trigger=WEBHOOK_TRIGGER, only_streams=streams,
+                )
+        except Exception as exc:  # refused by the plan: try again later
+            logger.info("connection %s: webhook sync not queued: %s", connection.id, exc)
+            connection.webhook_sync_at = now + WEBHOOK_SYNC_RETRY
+            continue
+        clear_webhook_sync(connection)
+        queued.append((run.id, connection.organization_id))
+    return queued
 
 
 @job(SCHEDULE_JOB)

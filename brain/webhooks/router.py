@@ -9,9 +9,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from brain.core.deps import DbSession, get_runtime
+from brain.core.deps import Caller, DbSession, get_runtime, identify
 from brain.core.etag import check_if_match
-from brain.core.pagination import PageParams, SortOptions, page_params, paginate
+from brain.core.pagination import (
+    PageParams,
+    SortOptions,
+    json_response,
+    page_params,
+    paginate,
+)
 from brain.core.schemas import Page
 from brain.organizations.actor import Acting, Actor
 from brain.organizations.permissions import Permission
@@ -24,7 +30,7 @@ from brain.warehouse.router_common import (
     page_of,
     with_etag,
 )
-from brain.webhooks import service
+from brain.webhooks import events, service
 from brain.webhooks.models import WebhookDeadLetter, WebhookDeliveryAttempt, WebhookEndpoint
 from brain.webhooks.schemas import (
     AttemptRead,
@@ -34,9 +40,12 @@ from brain.webhooks.schemas import (
     EndpointRead,
     EndpointUpdate,
     EndpointWithSecret,
+    EventTypeList,
+    EventTypeRead,
 )
 
 router = APIRouter(prefix="/api/v1/organizations/{org_id}", tags=["webhooks"])
+catalogue_router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
 ManageWebhooks = Annotated[Actor, Acting(Permission.webhooks_manage)]
 ENDPOINT_SORT = SortOptions(WebhookEndpoint.id, "created_at",
@@ -166,11 +175,16 @@ async def list_deliveries(
 async def list_dead_letters(
     org_id: uuid.UUID, request: Request, actor: ManageWebhooks, session: DbSession,
     direction: Annotated[Literal["inbound", "outbound"] | None, Query()] = None,
+    connection_id: Annotated[uuid.UUID | None, Query(
+        description="Only inbound events received for this connection.")] = None,
+    endpoint_id: Annotated[uuid.UUID | None, Query(
+        description="Only outbound deliveries to this endpoint.")] = None,
     params: PageParams = Depends(page_params),
 ) -> Response:
     """Messages that exhausted their retries, inbound and outbound."""
     stmt = service.dead_letter_select(service.DeadLetterRepository(session, actor.auth),
-                                      direction)
+                                      direction, connection_id=connection_id,
+                                      endpoint_id=endpoint_id)
     rows, cursor = await paginate(session, stmt, request=request, params=params,
                                   sort=DEAD_LETTER_SORT)
     return page_of(request, DeadLetterRead, rows, cursor)
@@ -189,4 +203,22 @@ async def replay_dead_letter(
                    f"/api/v1/organizations/{org_id}/webhooks/dead-letters", status_code=202)
 
 
-routers: list[APIRouter] = [router]
+async def any_caller(request: Request, session: DbSession) -> Caller:
+    """Any authenticated caller (a user session or an API key), before an organization."""
+    return await identify(request, session)
+
+
+any_caller.needs_credentials = True  # type: ignore[attr-defined]
+
+
+@catalogue_router.get("/event-types", response_model=EventTypeList,
+                      operation_id="list_webhook_event_types")
+async def list_event_types(caller: Annotated[Caller, Depends(any_caller)]) -> Response:
+    """The event types a webhook endpoint can subscribe to, with what each means."""
+    return json_response(EventTypeList(data=[
+        EventTypeRead(type=name, description=description)
+        for name, description in events.catalogue()
+    ]))
+
+
+routers: list[APIRouter] = [router, catalogue_router]

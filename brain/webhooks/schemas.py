@@ -86,3 +86,14 @@ class DeadLetterRead(ResponseModel):
     error: str
     created_at: UTCTimestamp
     replayed_at: UTCTimestamp | None
+
+
+class EventTypeRead(ResponseModel):
+    """An event type endpoints can subscribe to."""
+
+    type: str
+    description: str
+
+
+class EventTypeList(ResponseModel):
+    data: list[EventTypeRead]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from brain.core.crypto import Keyring
@@ -188,10 +188,28 @@ async def replay_dead_letter(
 
 
 def dead_letter_select(
-    repo: DeadLetterRepository, direction: str | None
+    repo: DeadLetterRepository,
+    direction: str | None,
+    *,
+    connection_id: uuid.UUID | None = None,
+    endpoint_id: uuid.UUID | None = None,
 ) -> Select[WebhookDeadLetter]:
-    """The organization's dead letters, optionally of one direction."""
+    """The organization's dead letters, optionally of one direction, of one connection's
+    inbound events or of one endpoint's deliveries (another tenant's id matches nothing)."""
+    from brain.integrations.inbound_models import InboundWebhookEvent
+
+    org = repo.auth.organization_id
     stmt = repo.select()
     if direction is not None:
         stmt = stmt.where(WebhookDeadLetter.direction == direction)
+    if connection_id is not None:
+        stmt = stmt.where(WebhookDeadLetter.inbound_event_id.in_(
+            select(InboundWebhookEvent.id).where(
+                InboundWebhookEvent.organization_id == org,
+                InboundWebhookEvent.connection_id == connection_id)))
+    if endpoint_id is not None:
+        stmt = stmt.where(WebhookDeadLetter.delivery_id.in_(
+            select(WebhookDelivery.id).where(
+                WebhookDelivery.organization_id == org,
+                WebhookDelivery.endpoint_id == endpoint_id)))
     return stmt

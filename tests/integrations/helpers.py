@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from typing import Any
+from urllib.parse import parse_qs
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,6 +20,20 @@ from brain.integrations.service import create_connection, request_sync
 from brain.warehouse.models import AdSet, Campaign, Channel, Creative, DailyMetric
 
 SANDBOX_TODAY = date(2026, 11, 25)
+# The OAuth app the OAuth harness (tests/integrations/conftest.py) configures.
+OAUTH_CLIENTS = {"meta_ads": {"client_id": "meta-app", "client_secret": "meta-secret"}}
+
+
+class TokenEndpoint:
+    """A provider's OAuth token endpoint answering `status` / `body`; keeps the forms sent."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        self.status, self.body = status, body
+        self.forms: list[dict[str, list[str]]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.forms.append(parse_qs(request.content.decode()))
+        return httpx.Response(self.status, json=self.body)
 
 
 class RecordingDispatcher:

@@ -4,19 +4,15 @@ failure → needs_reauth with the admins notified."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
-from brain.app import create_app
 from brain.core.db import BYPASS_INFO_KEY
-from brain.core.jobs import InlineDispatcher
 from brain.core.models import utcnow
 from brain.core.runtime import Runtime
 from brain.integrations.base import Credentials
@@ -24,36 +20,7 @@ from brain.integrations.engine import SyncEngine
 from brain.integrations.models import Connection, SyncRun, open_credentials, seal_credentials
 from brain.integrations.oauth import pkce_challenge
 from tests.factories import Tenant, make_member_session
-from tests.integrations.helpers import RecordingDispatcher, queue_sync
-
-CLIENTS = {"meta_ads": {"client_id": "meta-app", "client_secret": "meta-secret"}}
-
-
-@pytest.fixture
-def oauth_runtime(runtime: Runtime) -> Runtime:
-    settings = runtime.settings.model_copy(update={"integrations_oauth_clients": CLIENTS})
-    return Runtime(settings=settings, engine=runtime.engine,
-                   session_factory=runtime.session_factory, cache=runtime.cache,
-                   owns_engine=False)
-
-
-class TokenEndpoint:
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        self.status, self.body = status, body
-        self.forms: list[dict[str, list[str]]] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.forms.append(parse_qs(request.content.decode()))
-        return httpx.Response(self.status, json=self.body)
-
-
-@pytest_asyncio.fixture
-async def oauth_app(oauth_runtime: Runtime) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-    app = create_app(oauth_runtime.settings, runtime=oauth_runtime,
-                     dispatcher=InlineDispatcher(oauth_runtime))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://testserver") as http:
-        yield http, app
+from tests.integrations.helpers import RecordingDispatcher, TokenEndpoint, queue_sync
 
 
 async def test_authorization_code_flow_with_pkce(

@@ -105,9 +105,11 @@ async def test_hubspot_v3_batches_are_split_and_unknown_types_ignored(
     client: httpx.AsyncClient, tenant: Tenant, hubspot: Hooked, runtime: Runtime,
     db: AsyncSession, clock: FrozenClock,
 ) -> None:
+    # Companies and tickets are not kept by Brain: acknowledged, stored, ignored.
     batch = [
-        {"eventId": 100, "subscriptionType": "contact.creation", "objectId": 1},
-        {"eventId": 101, "subscriptionType": "deal.propertyChange", "objectId": 2},
+        {"eventId": 100, "subscriptionType": "company.creation", "objectId": 1},
+        {"eventId": 101, "subscriptionType": "ticket.propertyChange", "objectId": 2,
+         "propertyName": "subject", "propertyValue": "Help"},
     ]
     body = orjson.dumps(batch)
     uri = runtime.settings.public_url.rstrip("/") + hubspot.url()

@@ -1775,6 +1775,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Event Types
+         * @description The event types a webhook endpoint can subscribe to, with what each means.
+         */
+        get: operations["list_webhook_event_types"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/in/{provider}/{connection_id}": {
         parameters: {
             query?: never;
@@ -1912,6 +1932,30 @@ export interface paths {
          * @description Rename, switch streams on or off, change the sync schedule, or give the API key.
          */
         patch: operations["update_connection"];
+        trace?: never;
+    };
+    "/api/v1/organizations/{org_id}/connections/{connection_id}/reauthorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reauthorize Connection
+         * @description Authorize a connection again (after `needs_reauth`, a rotated key): an OAuth provider
+         *     gets a new authorization (`next_step.authorization_url`; the callback stores the new
+         *     tokens), an API-key provider's new `credentials` are checked with the provider and stored
+         *     (422 naming what failed, the old key kept), a sandbox connection is active again at once.
+         *     Uses no new integration slot.
+         */
+        post: operations["reauthorize_connection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/organizations/{org_id}/connections/{connection_id}/test": {
@@ -3617,6 +3661,29 @@ export interface components {
             last_error: string | null;
             next_step?: components["schemas"]["ConnectStepRead"] | null;
         };
+        /**
+         * ConnectionReauthorize
+         * @description Authorize a connection again (a revoked token, a rotated key). OAuth providers start a
+         *     new authorization (`next_step.authorization_url`); API-key providers take the new key in
+         *     `credentials` (checked with the provider before it is stored); a sandbox connection is
+         *     re-authorized at once and takes neither field.
+         */
+        ConnectionReauthorize: {
+            /**
+             * Config
+             * @description Settings to change together with the authorization (merged into the connection's config, as in the create call); not for sandbox connections.
+             */
+            config?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Credentials
+             * @description For API-key providers: {"api_key": …} (write-only).
+             */
+            credentials?: {
+                [key: string]: string;
+            } | null;
+        };
         /** ConnectionStreamRead */
         ConnectionStreamRead: {
             /** Name */
@@ -3653,7 +3720,10 @@ export interface components {
             schedule_minutes?: number | null;
             /** Backfill Start */
             backfill_start?: string | null;
-            /** Credentials */
+            /**
+             * Credentials
+             * @description For API-key providers: {"api_key": …} (write-only).
+             */
             credentials?: {
                 [key: string]: string;
             } | null;
@@ -4273,6 +4343,21 @@ export interface components {
             created_at: string;
             /** Finished At */
             finished_at: string | null;
+        };
+        /** EventTypeList */
+        EventTypeList: {
+            /** Data */
+            data: components["schemas"]["EventTypeRead"][];
+        };
+        /**
+         * EventTypeRead
+         * @description An event type endpoints can subscribe to.
+         */
+        EventTypeRead: {
+            /** Type */
+            type: string;
+            /** Description */
+            description: string;
         };
         /**
          * FaceSummary
@@ -6549,10 +6634,18 @@ export interface components {
             rows_read: number;
             /** Rows Written */
             rows_written: number;
-            /** Streams */
+            /**
+             * Streams
+             * @description Per stream: rows_read, rows_written, status, through, and started_at, finished_at and seconds (the stream's own duration).
+             */
             streams: {
                 [key: string]: unknown;
             };
+            /**
+             * Only Streams
+             * @description The streams this run reads (a run asked for by inbound webhooks); null: every enabled stream.
+             */
+            only_streams?: string[] | null;
             /** Attempts */
             attempts: number;
             /** Error */
@@ -16754,6 +16847,10 @@ export interface operations {
         parameters: {
             query?: {
                 direction?: ("inbound" | "outbound") | null;
+                /** @description Only inbound events received for this connection. */
+                connection_id?: string | null;
+                /** @description Only outbound deliveries to this endpoint. */
+                endpoint_id?: string | null;
                 /** @description Items per page (1-200). */
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
@@ -16862,6 +16959,89 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeadLetterRead"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhook_event_types: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventTypeList"];
                 };
             };
             /** @description Bad request (e.g. an invalid cursor) */
@@ -17713,6 +17893,103 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reauthorize_connection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectionReauthorize"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionRead"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider could not check the new credentials; try again later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Any other error, as problem details */
             default: {
