@@ -3,7 +3,9 @@
 Each step records its status, timing and model version on the run (its own short
 transaction, so `GET …/brain/runs/{id}` shows progress while the run works) and stores its
 answer in `brain_module_outputs` as soon as it has one: a later failure marks the run
-failed with a clear error but keeps what the earlier modules found. Modules are pure
+failed with a clear error but keeps what the earlier modules found. Outbound webhook events
+go with the rows they describe: `curiosity.action.created` with the stored actions,
+`oracle.alert.created` (new alerts only) with the run's success. Modules are pure
 functions of the tenant's data; they run in a worker thread so the event loop (the API's,
 in embedded mode) stays responsive. A module that lacks data answers with notes
 ("ORACLE needs 14 days of history for creative C7"), which are recorded on the run.
@@ -48,6 +50,7 @@ from brain.brain_modules.runs.repository import (
 )
 from brain.brain_modules.runs.service import MODULES
 from brain.brain_modules.serialize import oracle_from_json, to_json
+from brain.brain_modules.webhook_events import emit_new_oracle_alerts
 from brain.core.auth import AuthContext
 from brain.core.db import tenant_session
 from brain.core.runtime import Runtime
@@ -274,8 +277,10 @@ class Pipeline:
             if name == "curiosity" and self.answers.curiosity is not None:
                 history = await feedback_history(session, self.auth,
                                                  now=self.runtime.clock.now())
+                # Each stored action's `curiosity.action.created` event is written here too.
                 await persist_proposals(session, self.auth, run_id=self.run_id,
-                                        curiosity=self.answers.curiosity, history=history)
+                                        curiosity=self.answers.curiosity, history=history,
+                                        now=self.runtime.clock.now())
             run = await BrainRunRepository(session, self.auth).fresh(self.run_id)
             if run is not None:
                 self._module_patch(
@@ -302,17 +307,28 @@ class Pipeline:
         await invalidate_face(self.runtime.cache, self.organization_id)
 
     async def _succeed(self) -> None:
+        await _retrying(self._succeed_once)
+        await invalidate_face(self.runtime.cache, self.organization_id)
+
+    async def _succeed_once(self) -> None:
+        """Mark the run succeeded and write the `oracle.alert.created` events of the alerts
+        the previous succeeded run did not have, in one transaction: a run that does not
+        end succeeded sends no alert."""
         now = self.runtime.clock.now()
         data = self.answers.data
         as_of = data.end.isoformat() if data is not None and len(data.metrics) else None
-
-        def change(run: BrainRun) -> None:
+        async with self._session() as session:
+            run = await BrainRunRepository(session, self.auth).fresh(self.run_id)
+            if run is None:
+                return
+            if self.answers.oracle is not None:
+                # Compared with the latest succeeded run: this one is not marked yet.
+                await emit_new_oracle_alerts(session, self.auth, run_id=self.run_id,
+                                             oracle=self.answers.oracle, now=now)
             run.status = RunStatus.succeeded.value
             run.finished_at = now
             run.data_as_of = as_of
-
-        await self._update(change)
-        await invalidate_face(self.runtime.cache, self.organization_id)
+            await session.flush()
 
     # ------------------------------------------------------------------ the modules
 

@@ -14,7 +14,9 @@ Documented columns (header names are case-insensitive; unknown columns are ignor
   updated.
 
 Line 1 is the header. A failure part-way (e.g. bytes that are not UTF-8) marks the import
-failed; the chunks written before it stay, and no chunk is ever written in part.
+failed; the chunks written before it stay, and no chunk is ever written in part. Either way
+the outcome is announced to webhook subscribers (`import.completed`, in the transaction that
+records it).
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ from brain.warehouse.repository import (
     ImportJobRepository,
 )
 from brain.warehouse.schemas import Amount, Count, Day, Frequency
+from brain.webhooks.events import payload_time
+from brain.webhooks.outbox import enqueue_event
 
 logger = logging.getLogger("brain.warehouse.imports")
 
@@ -69,6 +73,7 @@ MAX_STORED_ERRORS = 1_000
 # Distinct names whose validation result is remembered during one import.
 _NAME_CACHE_LIMIT = 100_000
 _UNSAFE_FILENAME = re.compile(r"[^\w.\- ()]+")
+IMPORT_COMPLETED = "import.completed"
 
 
 # The upload -----------------------------------------------------------------------------
@@ -573,6 +578,8 @@ class ImportRunner:
                 job.bytes_processed = position
 
     async def _finish(self, failure: str | None) -> None:
+        """Record the outcome and write `import.completed` for webhook subscribers (one
+        transaction: the event exists exactly when the outcome was stored)."""
         async with tenant_session(self.session_factory, self.organization_id) as session:
             job = await self._load(session)
             if job is None:
@@ -582,3 +589,19 @@ class ImportRunner:
             if failure is None:
                 job.bytes_processed = job.size_bytes
             job.finished_at = utcnow()
+            await enqueue_event(session, self.organization_id, IMPORT_COMPLETED,
+                                completed_payload(job), now=job.finished_at)
+
+
+def completed_payload(job: ImportJob) -> dict[str, Any]:
+    """The `import.completed` event's data."""
+    assert job.finished_at is not None
+    return {
+        "import_id": str(job.id),
+        "kind": job.kind,
+        "status": job.status,
+        "rows_accepted": job.rows_accepted,
+        "rows_rejected": job.rows_rejected,
+        "failure_reason": job.failure_reason,
+        "finished_at": payload_time(job.finished_at),
+    }

@@ -7,7 +7,9 @@ Rules:
   stored again unchanged, nor one accepted in the last `ACCEPTED_COOLDOWN` (the change is
   being made; its effect is not in the data yet);
 * accept/reject works once, on a proposed action (409 otherwise), records who and why in
-  `brain_action_feedback` and in the audit trail.
+  `brain_action_feedback` and in the audit trail;
+* every stored proposal is announced to webhook subscribers (`curiosity.action.created`,
+  written to the outbox in the same transaction).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from brain.brain_modules.runs.models import (
     Decision,
 )
 from brain.brain_modules.serialize import to_json
+from brain.brain_modules.webhook_events import emit_actions_created
 from brain.core.auth import AuthContext
 from brain.core.clock import Clock
 from brain.core.errors import ProblemError
@@ -146,8 +149,10 @@ async def persist_proposals(
     run_id: uuid.UUID,
     curiosity: CuriosityResult,
     history: FeedbackHistory,
+    now: datetime | None = None,
 ) -> list[BrainAction]:
-    """Store a run's ranked proposals; the previous open ones become `superseded`."""
+    """Store a run's ranked proposals (the previous open ones become `superseded`) and write
+    a `curiosity.action.created` event for each, in the caller's transaction."""
     repo = ActionRepository(session, auth)
     open_ids = scope_to_tenant(select(BrainAction.id), BrainAction, auth).where(
         BrainAction.status == ActionStatus.proposed.value
@@ -165,6 +170,7 @@ async def persist_proposals(
             continue
         stored.append(repo.add(_row(proposal, run_id, len(stored) + 1)))
     await session.flush()
+    await emit_actions_created(session, auth.organization_id, stored, now=now)
     return stored
 
 

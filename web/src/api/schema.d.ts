@@ -4182,7 +4182,7 @@ export interface components {
              * Events
              * @description Event types to receive.
              */
-            events: ("sync.completed" | "sync.failed" | "connection.needs_reauth" | "oracle.alert.created" | "curiosity.action.created" | "reflexes.anomaly.detected" | "quota.warning" | "import.completed" | "webhook.test")[];
+            events: ("sync.completed" | "sync.failed" | "connection.needs_reauth" | "oracle.alert.created" | "curiosity.action.created" | "quota.warning" | "import.completed" | "webhook.test")[];
             /** Description */
             description?: string | null;
         };
@@ -4228,7 +4228,7 @@ export interface components {
             /** Url */
             url?: string | null;
             /** Events */
-            events?: ("sync.completed" | "sync.failed" | "connection.needs_reauth" | "oracle.alert.created" | "curiosity.action.created" | "reflexes.anomaly.detected" | "quota.warning" | "import.completed" | "webhook.test")[] | null;
+            events?: ("sync.completed" | "sync.failed" | "connection.needs_reauth" | "oracle.alert.created" | "curiosity.action.created" | "quota.warning" | "import.completed" | "webhook.test")[] | null;
             /** Description */
             description?: string | null;
             /**
