@@ -103,6 +103,20 @@ def _fallback_id(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
+def _hubspot_event_id(event: dict[str, Any], raw: bytes) -> str:
+    """The inbox's dedupe key of one HubSpot event. HubSpot documents `eventId` as not
+    guaranteed unique, so it is qualified by what a retry of the same notification repeats
+    unchanged (subscription, object, property, occurrence time) — not `attemptNumber`, which
+    a retry increments."""
+    event_id = event.get("eventId")
+    if event_id is None:
+        return _fallback_id(raw)
+    parts = [event_id, event.get("subscriptionId"), event.get("subscriptionType"),
+             event.get("objectId"), event.get("propertyName"), event.get("occurredAt")]
+    key = "/".join("" if part is None else str(part) for part in parts)
+    return key if len(key) <= 255 else _fallback_id(key.encode())
+
+
 def verify_hubspot(secret: str, headers: Mapping[str, str], *, method: str, uri: str,
                    body: bytes, now: datetime) -> list[InboundMessage]:
     signature = headers.get("x-hubspot-signature-v3", "")
@@ -123,9 +137,8 @@ def verify_hubspot(secret: str, headers: Mapping[str, str], *, method: str, uri:
         if not isinstance(event, dict):
             raise SignatureRejected("a HubSpot event is not an object")
         raw = orjson.dumps(event)
-        event_id = str(event.get("eventId") or _fallback_id(raw))
-        messages.append(InboundMessage(event_id, str(event.get("subscriptionType") or
-                                                     "unknown"), raw))
+        messages.append(InboundMessage(_hubspot_event_id(event, raw),
+                                       str(event.get("subscriptionType") or "unknown"), raw))
     return messages
 
 

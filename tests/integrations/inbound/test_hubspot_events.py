@@ -106,10 +106,11 @@ async def records(db: AsyncSession, tenant: Tenant) -> dict[tuple[str, str], Any
 
 
 async def statuses(db: AsyncSession, tenant: Tenant) -> dict[str, str]:
+    """Each stored event's status by its HubSpot `eventId` (the first part of the key)."""
     rows = (await db.scalars(select(InboundWebhookEvent).where(
         InboundWebhookEvent.organization_id == tenant.id)
         .execution_options(populate_existing=True))).all()
-    return {r.provider_event_id: r.status for r in rows}
+    return {r.provider_event_id.split("/", 1)[0]: r.status for r in rows}
 
 
 async def connection_of(db: AsyncSession, hooked: Hooked) -> Connection:
@@ -181,6 +182,28 @@ async def test_a_replayed_delivery_is_processed_once(
     assert calls == [1]
     assert await statuses(db, tenant) == {"7": "processed"}
     assert (await records(db, tenant))[("contact", "101")].funnel_stage == "customer"
+
+
+async def test_events_sharing_an_event_id_are_both_kept(
+    client: httpx.AsyncClient, tenant: Tenant, hubspot: Hooked, runtime: Runtime,
+    db: AsyncSession, clock: FrozenClock,
+) -> None:
+    # HubSpot documents eventId as not guaranteed unique: two different changes that happen
+    # to share one are two events, while a retry of either (attemptNumber + 1) is not.
+    await seed_crm(runtime, hubspot.connection, contacts=[contact("101"), contact("102")],
+                   deals=[])
+    first = change(9, "contact.propertyChange", 101, T0 + timedelta(hours=1),
+                   "lifecyclestage", "customer")
+    second = change(9, "contact.propertyChange", 102, T0 + timedelta(hours=1),
+                    "lifecyclestage", "opportunity")
+    stored = await post_events(client, runtime, hubspot, clock, [first, second])
+    assert stored.json() == {"received": 2, "stored": 2}
+    retried = await post_events(client, runtime, hubspot, clock,
+                                [{**second, "attemptNumber": 1}])
+    assert retried.json() == {"received": 1, "stored": 0}
+    crm = await records(db, tenant)
+    assert crm[("contact", "101")].funnel_stage == "customer"
+    assert crm[("contact", "102")].funnel_stage == "opportunity"
 
 
 async def test_a_late_older_change_does_not_undo_a_newer_one(
