@@ -76,7 +76,7 @@ test('connect a sandbox platform through the wizard, follow the first sync, see 
   await expect(page.getByTestId('sync-progress')).toHaveAttribute('data-status', 'succeeded', { timeout: 90_000 });
   await expect(progress.getByRole('progressbar', { name: 'orders: 100%' })).toBeVisible();
   await expect(page.getByText(/The first sync finished: [\d,]+ rows written\./)).toBeVisible();
-  await expect(page.getByRole('link', { name: 'Go to the dashboard' })).toHaveAttribute('href', '/face');
+  await expect(page.getByRole('link', { name: 'Go to the dashboard' })).toHaveAttribute('href', '/');
   await expect(page.getByRole('button', { name: 'Run the brain now' })).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
 

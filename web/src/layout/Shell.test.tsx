@@ -1,8 +1,8 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
 
-import { jsonResponse, renderWithProviders } from '../test/render';
-import { Shell } from './Shell';
+import { jsonResponse, problem, renderWithProviders } from '../test/render';
+import { BANNER_WAIT_MS, initials, Shell } from './Shell';
 
 function me(role: string, memberships = 1) {
   return {
@@ -13,7 +13,9 @@ function me(role: string, memberships = 1) {
 }
 
 function renderShell(body: unknown) {
-  vi.stubGlobal('fetch', async () => jsonResponse(200, body));
+  vi.stubGlobal('fetch', async (request: Request) =>
+    new URL(request.url, 'http://localhost').pathname === '/api/v1/auth/me' ? jsonResponse(200, body) : problem(404, 'not-found', 'Not found', request.url),
+  );
   return renderWithProviders(
     <Routes>
       <Route element={<Shell />}>
@@ -50,5 +52,72 @@ describe('Shell navigation', () => {
     renderShell(me('owner', 2));
     expect(await screen.findByRole('textbox', { name: 'Organization' })).toHaveValue('Org 0');
     expect(screen.getByRole('link', { name: 'Skip to main content' })).toHaveAttribute('href', '#main');
+  });
+});
+
+describe('Shell without layout shifts', () => {
+  function deferredResponse() {
+    let resolve!: (response: Response) => void;
+    const promise = new Promise<Response>((r) => {
+      resolve = r;
+    });
+    return { promise, resolve };
+  }
+
+  function renderWithPlan(plan: Promise<Response>) {
+    vi.stubGlobal('fetch', async (request: Request) => {
+      const path = new URL(request.url, 'http://localhost').pathname;
+      if (path === '/api/v1/auth/me') return jsonResponse(200, me('owner'));
+      if (path === '/api/v1/organizations/o0/plan') return plan;
+      return problem(404, 'not-found', 'Not found', path);
+    });
+    return renderWithProviders(
+      <Routes>
+        <Route element={<Shell />}>
+          <Route index element={<h1>Home</h1>} />
+        </Route>
+      </Routes>,
+    );
+  }
+
+  const trialEndingSoon = () => ({
+    organization_id: 'o0',
+    plan: 'trial',
+    status: 'trialing',
+    read_only: false,
+    trial_ends_at: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+  });
+
+  it('shows the page together with the billing banner above it, not before', async () => {
+    const plan = deferredResponse();
+    renderWithPlan(plan.promise);
+    await screen.findByRole('button', { name: /Account menu/ });
+    const home = screen.getByRole('heading', { name: 'Home', hidden: true });
+    expect(home).not.toBeVisible();
+    expect(screen.getByLabelText('Loading…')).toBeInTheDocument();
+    plan.resolve(jsonResponse(200, trialEndingSoon()));
+    expect(await screen.findByTestId('billing-banner-trial')).toBeVisible();
+    expect(home).toBeVisible();
+    expect(screen.queryByLabelText('Loading…')).toBeNull();
+  });
+
+  it('shows the page when the plan has no banner or fails to load', async () => {
+    renderWithPlan(Promise.resolve(problem(500, 'internal', 'Server error', 'down')));
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'Home', hidden: true })).toBeVisible(), { timeout: 4000 });
+    expect(screen.queryByTestId('billing-banner-trial')).toBeNull();
+  });
+
+  it('shows the page anyway when the plan does not answer in time', async () => {
+    renderWithPlan(new Promise<Response>(() => undefined));
+    await screen.findByRole('button', { name: /Account menu/ });
+    expect(screen.getByRole('heading', { name: 'Home', hidden: true })).not.toBeVisible();
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'Home', hidden: true })).toBeVisible(), { timeout: BANNER_WAIT_MS + 1500 });
+  });
+
+  it('shows the user menu as initials on a phone', () => {
+    expect(initials('Ada Lovelace')).toBe('AL');
+    expect(initials('  Grace  Brewster Hopper ')).toBe('GH');
+    expect(initials('émile')).toBe('É');
+    expect(initials('')).toBe('?');
   });
 });

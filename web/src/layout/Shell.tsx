@@ -1,16 +1,24 @@
 /**
  * The logged-in frame: header (organization switcher, language, theme, user menu), the
- * navigation (only what the member may use), the verify-email banner, and the page.
+ * navigation (only what the member may use), the verify-email and billing banners, and the
+ * page.
+ *
+ * Nothing the member already sees moves when a late answer arrives: the page is shown
+ * together with the billing banner above it, once the plan says whether there is one (the
+ * page mounts hidden meanwhile, so it loads in parallel); in the header, the onboarding
+ * progress appears in the free space on the left of the right-hand controls, which have a
+ * fixed size (on a phone the user menu is the member's initials).
  */
-import { Alert, AppShell, Burger, Button, Group, Menu, NavLink, ScrollArea, Select, Stack, Text, UnstyledButton } from '@mantine/core';
+import { Alert, AppShell, Avatar, Box, Burger, Button, Group, Menu, NavLink, ScrollArea, Select, Stack, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQueryClient, QueryErrorResetBoundary } from '@tanstack/react-query';
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 
 import { api, unwrap } from '../api/client';
 import { ME_KEY, useSession } from '../auth/session';
 import type { Permission } from '../auth/permissions';
+import { PageSkeleton } from '../components/common';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { useT, type MessageKey } from '../i18n';
 import { notifyError, notifySuccess } from '../lib/notify';
@@ -21,6 +29,16 @@ import { useRouteFocus } from './RouteFocus';
 // Its own chunk (strings and queries of the billing pages stay out of the shell's bundle).
 const BillingBanner = lazy(() => import('../pages/billing/BillingBanner'));
 const OnboardingProgress = lazy(() => import('../onboarding/HeaderProgress'));
+
+/** How long the page waits for the billing banner's answer before it is shown anyway. */
+export const BANNER_WAIT_MS = 2500;
+
+/** The member's initials (the user menu's face on a phone). */
+export function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const letters = parts.length > 1 ? [parts[0], parts[parts.length - 1]] : parts;
+  return letters.map((part) => Array.from(part ?? '')[0]?.toUpperCase() ?? '').join('') || '?';
+}
 
 interface NavItem {
   to: string;
@@ -116,6 +134,8 @@ function OrgSwitcher() {
       allowDeselect={false}
       disabled={switchOrg.isPending}
       w={{ base: 150, sm: 220 }}
+      // Gives way to the header's fixed controls on a phone (never pushes them).
+      style={{ minWidth: 0 }}
       size="sm"
     />
   );
@@ -141,7 +161,10 @@ function UserMenu() {
         {/* The name is the visible label (the accessible name starts with it, as it must). */}
         <UnstyledButton aria-label={`${me.user.name}, ${t('shell.userMenu')}`} px="xs" py={4}>
           <Group gap={4} wrap="nowrap">
-            <Text size="sm" fw={600} truncate maw={{ base: 96, sm: 180 }}>
+            <Avatar size={28} radius="xl" color="blue" hiddenFrom="sm" aria-hidden="true">
+              {initials(me.user.name)}
+            </Avatar>
+            <Text size="sm" fw={600} truncate maw={180} visibleFrom="sm">
               {me.user.name}
             </Text>
             <Text component="span" size="xs" aria-hidden="true">
@@ -186,12 +209,30 @@ function VerifyBanner() {
   );
 }
 
+/**
+ * Whether the page may be shown: once the billing banner knows whether it shows (it calls
+ * `settle`), or after BANNER_WAIT_MS whatever happens (a slow or failed answer must not keep
+ * the page hidden). Never hidden again afterwards.
+ */
+function useBannersSettled(waiting: boolean): [boolean, () => void] {
+  const [settled, setSettled] = useState(false);
+  const settle = useCallback(() => setSettled(true), []);
+  useEffect(() => {
+    if (settled || !waiting) return undefined;
+    const timer = window.setTimeout(settle, BANNER_WAIT_MS);
+    return () => window.clearTimeout(timer);
+  }, [settled, waiting, settle]);
+  return [settled || !waiting, settle];
+}
+
 export function Shell() {
   const t = useT();
   const [opened, { toggle, close }] = useDisclosure();
   const { me, can, orgId } = useSession();
   const location = useLocation();
   const isOperator = operatorFlag(me) === true;
+  const withBanner = Boolean(me && orgId);
+  const [settled, settle] = useBannersSettled(withBanner);
   useRouteFocus();
   return (
     <>
@@ -204,22 +245,24 @@ export function Shell() {
         padding="md"
       >
         <AppShell.Header>
-          <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-            <Group gap="sm" wrap="nowrap">
+          <Group h="100%" px="md" justify="space-between" wrap="nowrap" gap="xs">
+            <Group gap="sm" wrap="nowrap" style={{ flex: '1 1 auto', minWidth: 0 }}>
               <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('nav.openMenu')} aria-expanded={opened} />
               <Text component={Link} to="/" fw={800} size="lg" visibleFrom="xs" style={{ textDecoration: 'none', color: 'inherit' }}>
                 {t('app.name')}
               </Text>
               <OrgSwitcher />
             </Group>
-            <Group gap="xs" wrap="nowrap">
-              {me && orgId && (
-                <ErrorBoundary>
-                  <Suspense fallback={null}>
-                    <OnboardingProgress />
-                  </Suspense>
-                </ErrorBoundary>
-              )}
+            {/* A sibling of the controls (not inside their group), so that appearing it
+                moves nothing: it takes space from the organization's name on its left. */}
+            {me && orgId && (
+              <ErrorBoundary>
+                <Suspense fallback={null}>
+                  <OnboardingProgress />
+                </Suspense>
+              </ErrorBoundary>
+            )}
+            <Group gap="xs" wrap="nowrap" style={{ flexShrink: 0 }}>
               <Group gap="xs" visibleFrom="sm">
                 <LanguageSelect />
               </Group>
@@ -265,20 +308,23 @@ export function Shell() {
         </AppShell.Navbar>
         <AppShell.Main id="main" tabIndex={-1}>
           {me && !me.user.email_verified && <VerifyBanner />}
-          {me && orgId && (
+          {withBanner && (
             <ErrorBoundary>
               <Suspense fallback={null}>
-                <BillingBanner />
+                <BillingBanner onSettled={settle} />
               </Suspense>
             </ErrorBoundary>
           )}
-          <QueryErrorResetBoundary>
-            {({ reset }) => (
-              <ErrorBoundary key={location.pathname} onReset={reset}>
-                <Outlet />
-              </ErrorBoundary>
-            )}
-          </QueryErrorResetBoundary>
+          {!settled && <PageSkeleton />}
+          <Box display={settled ? undefined : 'none'}>
+            <QueryErrorResetBoundary>
+              {({ reset }) => (
+                <ErrorBoundary key={location.pathname} onReset={reset}>
+                  <Outlet />
+                </ErrorBoundary>
+              )}
+            </QueryErrorResetBoundary>
+          </Box>
         </AppShell.Main>
       </AppShell>
     </>

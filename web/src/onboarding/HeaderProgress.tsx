@@ -42,6 +42,7 @@ export default function OnboardingHeaderProgress() {
           onClick={() => setOpened((open) => !open)}
           aria-label={`${t('onboarding.button')} ${count}`}
           data-testid="onboarding-progress-button"
+          style={{ flexShrink: 0 }}
           leftSection={
             <RingProgress size={22} thickness={3} roundCaps aria-hidden="true" sections={[{ value: (done / Math.max(total, 1)) * 100, color: 'blue' }]} />
           }

@@ -5,6 +5,7 @@
  * billing are told to ask an owner instead of being sent to a page they cannot use.
  */
 import { Alert, Anchor, Group, Text } from '@mantine/core';
+import { useLayoutEffect } from 'react';
 import { Link } from 'react-router-dom';
 
 import { useSession } from '../../auth/session';
@@ -53,7 +54,12 @@ export function bannerFor(
   return null;
 }
 
-export default function BillingBanner() {
+/**
+ * `onSettled` is called once whether a banner shows is known (the plan and, when past due,
+ * the grace period answered or failed) — before that render is painted, so the shell can
+ * show the page under the banner in the same frame (nothing is pushed down later).
+ */
+export default function BillingBanner({ onSettled }: { onSettled?: () => void }) {
   const t = useBillingT();
   const f = useBillingFormats();
   const { can } = useSession();
@@ -63,6 +69,10 @@ export default function BillingBanner() {
   const pastDue = plan.data?.status === 'past_due';
   // The grace period's end is on the billing summary (billing:read), fetched only when due.
   const summary = useBillingSummary(pastDue && mayRead);
+  const settled = !plan.isLoading && !summary.isLoading;
+  useLayoutEffect(() => {
+    if (settled) onSettled?.();
+  }, [settled, onSettled]);
   const banner = bannerFor(plan.data, summary.data?.grace_ends_at, t, f.day);
   if (!banner) return null;
   const link = mayManage

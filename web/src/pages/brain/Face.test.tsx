@@ -1,15 +1,19 @@
+import { rem } from '@mantine/core';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 
 import { notifyError, notifySuccess } from '../../lib/notify';
 import { jsonResponse, problem, renderWithProviders } from '../../test/render';
+import { onboarding } from '../../onboarding/testing';
+import { RUN_LINE_HEIGHT } from './components/RunBrain';
 import Face from './Face';
+import { FACE_HEIGHTS } from './face/skeleton';
 import { deferred, faceSummary, LocationProbe, stubApi, WhenLoggedIn } from './testing/harness';
 
-vi.mock('../../lib/notify', () => ({ notifySuccess: vi.fn(), notifyError: vi.fn() }));
+vi.mock('../../lib/notify', () => ({ notifySuccess: vi.fn(), notifyError: vi.fn(), notifyFailure: vi.fn() }));
 
 const EMPTY_PAGE = { data: [], has_more: false, next_cursor: null };
 
-function baseRoutes(face: (request: Request) => Response = () => jsonResponse(200, faceSummary())) {
+function baseRoutes(face: (request: Request) => Response | Promise<Response> = () => jsonResponse(200, faceSummary())) {
   return {
     'GET /face': face,
     'GET /brain/runs': () => jsonResponse(200, EMPTY_PAGE),
@@ -133,5 +137,57 @@ describe('deciding an action', () => {
     renderFace();
     await screen.findByText('Move budget to Meta.');
     expect(screen.queryByRole('button', { name: /^Accept:/ })).toBeNull();
+  });
+});
+
+describe('FACE without layout shifts', () => {
+  it('shows one skeleton until the summary and the checklist are both known, then both at once', async () => {
+    const checklist = deferred<Response>();
+    stubApi({ ...baseRoutes(), 'GET /onboarding': () => checklist.promise });
+    renderFace();
+    // The summary is in, the checklist (shown above it) is not: still the skeleton only.
+    await waitFor(() => expect(screen.getByTestId('face-skeleton')).toBeInTheDocument());
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.queryByRole('list', { name: 'Key figures' })).toBeNull();
+    checklist.resolve(jsonResponse(200, onboarding(['verify_email'])));
+    expect(await screen.findByRole('list', { name: 'Key figures' })).toBeInTheDocument();
+    expect(screen.getByTestId('onboarding-checklist')).toBeInTheDocument();
+    expect(screen.queryByTestId('face-skeleton')).toBeNull();
+  });
+
+  it('keeps the checklist in place while another persona loads', async () => {
+    const next = deferred<Response>();
+    stubApi({
+      ...baseRoutes((request) => (new URL(request.url).searchParams.get('persona') === 'director' ? next.promise : jsonResponse(200, faceSummary()))),
+      'GET /onboarding': () => jsonResponse(200, onboarding(['verify_email'])),
+    });
+    renderFace();
+    await screen.findByRole('list', { name: 'Key figures' });
+    const panel = screen.getByTestId('onboarding-checklist');
+    fireEvent.click(screen.getByRole('radio', { name: 'Director' }));
+    expect(await screen.findByTestId('face-skeleton')).toBeInTheDocument();
+    expect(screen.getByTestId('onboarding-checklist')).toBe(panel);
+    next.resolve(jsonResponse(200, faceSummary({ persona: 'director' })));
+    await waitFor(() => expect(screen.queryByTestId('face-skeleton')).toBeNull());
+  });
+
+  it('keeps each chart panel at the chart’s height while its data loads', async () => {
+    const daily = deferred<void>();
+    stubApi({ ...baseRoutes(), 'GET /metrics/daily': () => daily.promise.then(() => jsonResponse(200, EMPTY_PAGE)) });
+    renderFace();
+    const panel = await screen.findByRole('region', { name: 'Spend by channel' });
+    const slot = within(panel).getByLabelText('Loading…').parentElement;
+    expect(slot?.style.minHeight).toBe(rem(FACE_HEIGHTS.areaChart + FACE_HEIGHTS.caption));
+    daily.resolve();
+    expect(await within(panel).findByText('No daily metrics for this period.')).toBeInTheDocument();
+    expect(within(panel).getByText('No daily metrics for this period.').parentElement).toBe(slot);
+  });
+
+  it('keeps a line for the run’s progress under the freshness date, empty while no run is going', async () => {
+    stubApi(baseRoutes());
+    renderFace();
+    const line = await screen.findByTestId('run-line');
+    expect(line).toBeEmptyDOMElement();
+    expect(line.style.height).toBe(rem(RUN_LINE_HEIGHT));
   });
 });

@@ -2,20 +2,26 @@
  * FACE, the dashboard: for the chosen persona and period, the KPI bar, what changed, the
  * three actions to take, the module cards, charts, winners/losers, alerts and freshness —
  * and the button that runs the brain with live progress.
+ *
+ * Nothing moves once shown: the first paint is a skeleton of the whole page until both the
+ * summary and the onboarding checklist (shown above it) are known, then both appear at once;
+ * the panels with answers of their own keep their final height while they load.
  */
 import { Button, Group, SegmentedControl, SimpleGrid, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
 
 import { useSession } from '../../auth/session';
-import { DataGuard, OnboardingPanel } from '../../onboarding';
-import { EmptyState, PageHeader, PageSkeleton } from '../../components/common';
+import { DataGuard, OnboardingPanel, useOnboarding } from '../../onboarding';
+import { EmptyState, PageHeader } from '../../components/common';
 import { PERIODS, PERSONAS, useFace, type Period, type Persona } from './api';
 import { ActionCard, useDecide } from './components/Actions';
 import { Panel, QueryError } from './components/Panel';
-import { RunBrainButton } from './components/RunBrain';
+import { RunBrainButton, RunBrainInline } from './components/RunBrain';
 import { DailyCharts, FatigueChart } from './face/charts';
 import { useFaceParams } from './face/params';
 import { Alerts, KpiBar, Leaderboard, ModuleCards } from './face/parts';
+import { FaceSkeleton } from './face/skeleton';
 import { useBrainT, useFormats, type BrainKey } from './i18n';
 
 function Controls({ persona, period, setPersona, setPeriod }: { persona: Persona; period: Period; setPersona: (p: Persona) => void; setPeriod: (p: Period) => void }) {
@@ -49,14 +55,21 @@ export default function Face() {
   const { persona, period, setPersona, setPeriod } = useFaceParams();
   const face = useFace(persona, period);
   const decide = useDecide();
+  const onboarding = useOnboarding();
+  // The first answers: one skeleton until both are in (the checklist appearing above the
+  // dashboard later would push it down). Later loads (another persona or period) keep the
+  // checklist and show the skeleton under it.
+  const settled = !face.isLoading && !onboarding.isLoading;
+  const [shown, setShown] = useState(settled);
+  if (settled && !shown) setShown(true);
   const summary = face.data;
   return (
     <Stack>
       <PageHeader title={t('face.title')} subtitle={t('face.subtitle')} actions={<Controls persona={persona} period={period} setPersona={setPersona} setPeriod={setPeriod} />} />
-      <OnboardingPanel />
-      {face.isLoading && <PageSkeleton rows={4} />}
-      {face.error && <QueryError error={face.error} onRetry={() => void face.refetch()} />}
-      {summary?.state === 'empty' && (
+      {shown && <OnboardingPanel />}
+      {(!shown || face.isLoading) && <FaceSkeleton />}
+      {shown && face.error && <QueryError error={face.error} onRetry={() => void face.refetch()} />}
+      {shown && summary?.state === 'empty' && (
         // No data yet: the next onboarding step. Data but no run: run the brain from here.
         <DataGuard>
           <EmptyState title={t('face.emptyTitle')}>
@@ -74,14 +87,13 @@ export default function Face() {
           </EmptyState>
         </DataGuard>
       )}
-      {summary?.state === 'ready' && (
+      {shown && summary?.state === 'ready' && (
         <>
-          <Group justify="space-between" align="flex-start" wrap="wrap">
+          <RunBrainInline>
             <Text size="sm" c="dimmed">
               {summary.data_as_of ? t('face.freshness', { date: f.day(summary.data_as_of) }) : t('face.freshnessUnknown')}
             </Text>
-            <RunBrainButton />
-          </Group>
+          </RunBrainInline>
           <KpiBar kpis={summary.kpis} />
           <Panel title={t('face.narrative')}>
             <Stack gap="xs" data-testid="face-narrative">

@@ -1,26 +1,26 @@
 /**
  * One connection (`/connections/:id`): health (status, last/next sync, last error, a test
- * with the access checklist, re-authorization when the platform stopped accepting it), a
- * manual sync with live progress, the sync history, streams and schedule, real-time
- * webhooks for platforms that push them (with their failed events), and disconnect.
+ * with the access checklist, authorizing the same connection again when the platform stopped
+ * accepting it or the key changed), a manual sync with live progress, the sync history,
+ * streams and schedule, real-time webhooks for platforms that push them (with this
+ * connection's failed events), and disconnect.
  * The OAuth callback lands here with `?connected=1` (a toast, and a prompt to finish setup)
  * or `?error=authorization-refused` (an alert, and a way to start again).
  */
-import { Alert, Anchor, Button, Group, PasswordInput, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Alert, Anchor, Button, Group, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 
 import { ApiError } from '../../api/problem';
 import { useSession } from '../../auth/session';
 import { EmptyState, PageHeader, PageSkeleton, useFormatDate } from '../../components/common';
-import { fieldError, ProblemAlert } from '../../components/ProblemAlert';
+import { ProblemAlert } from '../../components/ProblemAlert';
 import { notifySuccess } from '../../lib/notify';
 import { Panel, QueryError } from '../brain/components/Panel';
 import { tone } from '../brain/i18n';
 import { DeadLetters } from '../webhooks/components/DeadLetters';
 import {
   useConnection,
-  useCreateConnection,
   useDeleteConnection,
   useProvider,
   useSyncHistory,
@@ -29,12 +29,12 @@ import {
   type Connection,
   type Provider,
 } from './api';
-import { browser } from './browser';
 import { Checklist } from './components/Checklist';
 import { DisconnectDialog } from './components/DisconnectDialog';
 import { InboundWebhook, supportsInbound } from './components/InboundWebhook';
 import { ManualSync } from './components/ManualSync';
 import { OauthErrorAlert } from './components/OauthErrorAlert';
+import { Reauthorize } from './components/Reauthorize';
 import { ScheduleSelect, StreamSwitches, streamState } from './components/StreamSettings';
 import { ConnectionStatusBadge, SandboxBadge } from './components/StatusBadge';
 import { SyncHistory } from './components/SyncHistory';
@@ -50,62 +50,6 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
         {children}
       </Text>
     </div>
-  );
-}
-
-/** Authorizing again: a new OAuth connection with the same account details, or a new key. */
-function Reauthorize({ connection, provider }: { connection: Connection; provider: Provider }) {
-  const t = useConnT();
-  const [key, setKey] = useState('');
-  const create = useCreateConnection();
-  const update = useUpdateConnection(connection.id);
-  if (provider.auth === 'oauth2') {
-    const config = Object.fromEntries(Object.entries(connection.config).filter(([name]) => name !== 'sandbox'));
-    return (
-      <Stack gap="xs" align="flex-start">
-        <Text size="sm">{t('detail.reauthHint')}</Text>
-        <Button
-          color="orange"
-          loading={create.isPending}
-          onClick={() =>
-            create.mutate(
-              { provider: provider.id, sandbox: false, name: connection.name, config },
-              {
-                onSuccess: (created) => {
-                  const url = created.next_step?.authorization_url;
-                  if (url) browser.assign(url);
-                },
-              },
-            )
-          }
-        >
-          {t('detail.reauth')}
-        </Button>
-        <ProblemAlert error={create.error} />
-      </Stack>
-    );
-  }
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (!key.trim()) return;
-    update.mutate({ credentials: { api_key: key.trim() } }, { onSuccess: () => {
-      setKey('');
-      notifySuccess(t('detail.keySaved'));
-    } });
-  };
-  return (
-    <form onSubmit={submit} noValidate>
-      <Stack gap="xs">
-        <Text size="sm">{t('detail.reauthKey')}</Text>
-        <Group align="flex-end" wrap="wrap">
-          <PasswordInput label={t('authorize.apiKey')} value={key} onChange={(e) => setKey(e.currentTarget.value)} error={fieldError(update.error, 'api_key')} autoComplete="off" w={{ base: '100%', sm: 320 }} />
-          <Button type="submit" color="orange" loading={update.isPending} disabled={!key.trim()}>
-            {t('detail.reauth')}
-          </Button>
-        </Group>
-        <ProblemAlert error={update.error} />
-      </Stack>
-    </form>
   );
 }
 
@@ -129,7 +73,7 @@ function Health({ connection, provider, writable }: { connection: Connection; pr
           </Fact>
         )}
       </SimpleGrid>
-      {writable && connection.status === 'needs_reauth' && provider && !connection.sandbox && <Reauthorize connection={connection} provider={provider} />}
+      {writable && <Reauthorize connection={connection} provider={provider} />}
       {writable && connection.status !== 'pending' && (
         <Stack gap="sm" align="flex-start">
           <Button variant="default" onClick={() => test.mutate()} loading={test.isPending}>
@@ -292,7 +236,7 @@ export default function ConnectionDetail() {
           <Text size="sm" c="dimmed">
             {t('deadLetters.inboundIntro')}
           </Text>
-          <DeadLetters direction="inbound" />
+          <DeadLetters direction="inbound" connectionId={data.id} />
         </Panel>
       )}
       {writable && (

@@ -1,6 +1,7 @@
 /**
- * The connections page: every connected platform with its health, last and next sync, and
- * the way to connect another. The OAuth callback comes back here with `?error=<slug>` when
+ * The connections page: every connected platform with its health, last and next sync (and,
+ * for one the platform stopped accepting, authorizing it again from here), and the way to
+ * connect another. The OAuth callback comes back here with `?error=<slug>` when
  * the authorization failed; that is shown as an alert (dismissing it clears the address).
  */
 import { Alert, Anchor, Button, Group, Stack, Table, Text } from '@mantine/core';
@@ -11,6 +12,7 @@ import { EmptyState, LoadMore, PageHeader, TableSkeleton, useFormatDate } from '
 import { QueryError, TableScroll } from '../brain/components/Panel';
 import { useConnections, useProviders } from './api';
 import { OauthErrorAlert } from './components/OauthErrorAlert';
+import { needsReauthorization, ReauthorizeButton } from './components/Reauthorize';
 import { ConnectionStatusBadge, SandboxBadge } from './components/StatusBadge';
 import { useConnT } from './i18n';
 
@@ -21,9 +23,11 @@ export default function Connections() {
   const list = useConnections();
   const providers = useProviders();
   const rows = list.data?.pages.flatMap((page) => page.data) ?? [];
-  const providerName = (id: string) => providers.data?.find((p) => p.id === id)?.name ?? id;
-  const attention = rows.filter((c) => c.status === 'needs_reauth' || c.status === 'error').length;
+  const providerOf = (id: string) => providers.data?.find((p) => p.id === id);
+  const providerName = (id: string) => providerOf(id)?.name ?? id;
+  const attention = rows.filter(needsReauthorization).length;
   const writable = can('integrations:write');
+  const actions = writable && attention > 0;
   return (
     <Stack>
       <PageHeader
@@ -68,6 +72,11 @@ export default function Connections() {
                 <Table.Th scope="col">{t('list.status')}</Table.Th>
                 <Table.Th scope="col">{t('list.lastSync')}</Table.Th>
                 <Table.Th scope="col">{t('list.nextSync')}</Table.Th>
+                {actions && (
+                  <Table.Th scope="col">
+                    <span className="visually-hidden">{t('list.actions')}</span>
+                  </Table.Th>
+                )}
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -92,6 +101,13 @@ export default function Connections() {
                   </Table.Td>
                   <Table.Td>{formatDate(connection.last_sync_at)}</Table.Td>
                   <Table.Td>{connection.next_sync_at ? formatDate(connection.next_sync_at) : '—'}</Table.Td>
+                  {actions && (
+                    <Table.Td>
+                      {needsReauthorization(connection) && (
+                        <ReauthorizeButton connection={connection} provider={providerOf(connection.provider)} labelled size="xs" variant="light" color="orange" />
+                      )}
+                    </Table.Td>
+                  )}
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -109,7 +109,7 @@ describe('the connect wizard', () => {
     await waitFor(() => expect(screen.getByTestId('sync-progress')).toHaveAttribute('data-status', 'succeeded'), { timeout: 4000 });
     expect(screen.getByRole('progressbar', { name: 'ads_insights: 100%' })).toBeInTheDocument();
     expect(screen.getByText('The first sync finished: 1,216 rows written.')).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: 'Go to the dashboard' })).toHaveAttribute('href', '/face');
+    expect(screen.getByRole('link', { name: 'Go to the dashboard' })).toHaveAttribute('href', '/');
     expect(screen.getByRole('link', { name: 'Open the connection' })).toHaveAttribute('href', '/connections/conn-1');
     expect(screen.getByRole('button', { name: 'Run the brain now' })).toBeInTheDocument();
   });

@@ -1,6 +1,6 @@
 /**
  * The integrations API as TanStack Query hooks: the provider catalogue, connections (read,
- * create, update, disconnect, test), syncs (list, start, follow one until it ends) and the
+ * create, update, re-authorize, disconnect, test), syncs (list, start, follow one until it ends) and the
  * inbound webhook secret. Every key starts with `['connections', orgId]`, so a finished sync
  * or a change refreshes the connection, its history and the list at once.
  */
@@ -83,6 +83,24 @@ export function useUpdateConnection(id: string) {
       unwrap(api.PATCH('/api/v1/organizations/{org_id}/connections/{connection_id}', { params: { path: connectionPath(orgId, id) }, body })),
     onSuccess: (updated) => {
       client.setQueryData(connectionKey(orgId, id), updated);
+      void client.invalidateQueries({ queryKey: [...connectionsKey(orgId), 'list'] });
+    },
+  });
+}
+
+/**
+ * Authorizing a connection again (`needs_reauth`, a failing or rotated key): the answer is
+ * the connection with its next step — an OAuth provider's authorization URL to go to, or
+ * `ready` (an API key the provider accepted, a sandbox active again).
+ */
+export function useReauthorizeConnection(id: string) {
+  const orgId = useOrgId();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Schemas['ConnectionReauthorize']) =>
+      unwrap(api.POST('/api/v1/organizations/{org_id}/connections/{connection_id}/reauthorize', { params: { path: connectionPath(orgId, id) }, body })),
+    onSuccess: (connection) => {
+      client.setQueryData(connectionKey(orgId, id), connection);
       void client.invalidateQueries({ queryKey: [...connectionsKey(orgId), 'list'] });
     },
   });

@@ -1,7 +1,7 @@
 import { checkKind, checklist, fixFor, needsNewCredentials } from './checks';
 import { buildConfig, configFields, initialConfigValues, splitList } from './config';
 import { oauthError } from './oauth';
-import { formatDuration, overallFraction, streamProgress, syncChartRows } from './sync';
+import { formatDuration, overallFraction, streamProgress, streamSeconds, syncChartRows } from './sync';
 import type { Sync } from './api';
 import { translateConn } from './i18n';
 import { humanize } from './components/ConfigFields';
@@ -98,6 +98,16 @@ describe('sync progress', () => {
     ]);
     expect(overallFraction(rows, 'running')).toBeCloseTo(0.5);
     expect(overallFraction(rows, 'succeeded')).toBe(1);
+  });
+
+  it('reads how long each stream took', () => {
+    expect(streamSeconds({ seconds: 2.5, started_at: '2026-01-01T00:00:00Z', finished_at: '2026-01-01T00:00:09Z' })).toBe(2.5);
+    expect(streamSeconds({ started_at: '2026-01-01T00:00:00Z', finished_at: '2026-01-01T00:01:05Z' })).toBe(65);
+    expect(streamSeconds({ started_at: '2026-01-01T00:00:00Z', finished_at: null })).toBeNull();
+    expect(streamSeconds({ seconds: -1 })).toBeNull();
+    expect(streamSeconds({})).toBeNull();
+    const rows = streamProgress({ ...sync, streams: { orders: { ...sync.streams.orders, seconds: 3 } } } as unknown as Sync);
+    expect(rows[0]?.seconds).toBe(3);
   });
 
   it('formats durations and orders the chart oldest first', () => {

@@ -1,6 +1,7 @@
 /**
- * Reading a sync run: its streams' counts and how far each got through the date range (the
- * engine records the last finished day per stream), durations, and the history chart's rows.
+ * Reading a sync run: its streams' counts, how far each got through the date range (the
+ * engine records the last finished day per stream) and how long each took, durations, and
+ * the history chart's rows.
  */
 import type { Sync } from './api';
 
@@ -12,6 +13,8 @@ export interface StreamProgress {
   through: string | null;
   /** 0–1: the share of the run's days done (1 once the stream succeeded). */
   fraction: number;
+  /** How long the stream took (its own duration; null until it finished, or unknown). */
+  seconds: number | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -22,6 +25,14 @@ function dayNumber(iso: string): number {
 
 function num(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+/** A stream's duration: its `seconds`, or the time between its `started_at` and `finished_at`. */
+export function streamSeconds(entry: Record<string, unknown>): number | null {
+  if (typeof entry.seconds === 'number' && Number.isFinite(entry.seconds) && entry.seconds >= 0) return entry.seconds;
+  if (typeof entry.started_at !== 'string' || typeof entry.finished_at !== 'string') return null;
+  const ms = Date.parse(entry.finished_at) - Date.parse(entry.started_at);
+  return Number.isFinite(ms) && ms >= 0 ? ms / 1000 : null;
 }
 
 /** Each stream of the run, with the stream names the connection has (not yet started: 0). */
@@ -37,7 +48,7 @@ export function streamProgress(sync: Pick<Sync, 'streams' | 'start_date' | 'end_
     let fraction = through ? (dayNumber(through) - first + 1) / days : 0;
     if (status === 'succeeded') fraction = 1;
     fraction = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
-    return { name, rowsRead: num(entry.rows_read), rowsWritten: num(entry.rows_written), status, through, fraction };
+    return { name, rowsRead: num(entry.rows_read), rowsWritten: num(entry.rows_written), status, through, fraction, seconds: streamSeconds(entry) };
   });
 }
 

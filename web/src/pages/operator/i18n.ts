@@ -115,14 +115,6 @@ const en = {
   'costs.noPrice': 'no list price',
   'dead.title': 'Dead letters',
   'dead.subtitle': 'Webhook deliveries that failed every retry, across all tenants.',
-  'dead.caption': 'Dead letters, newest first',
-  'dead.empty': 'No dead letter: every webhook delivery succeeded or is still being retried.',
-  'dead.tenant': 'Tenant',
-  'dead.event': 'Event',
-  'dead.endpoint': 'Endpoint',
-  'dead.attempts': 'Attempts',
-  'dead.error': 'Last error',
-  'dead.failed': 'Failed',
   'dead.replayed': 'Replayed',
   'dead.notReplayed': 'Not replayed',
   'dead.status': 'State',
@@ -130,9 +122,6 @@ const en = {
   'dead.all': 'All',
   'dead.inbound': 'Received',
   'dead.outbound': 'Delivered',
-  'dead.replay': 'Replay',
-  'dead.replayLabel': 'Replay {event} of {tenant}',
-  'dead.replayedToast': 'Replay queued: the message is retried with a fresh schedule.',
 };
 
 export type OperatorKey = keyof typeof en;
@@ -246,14 +235,6 @@ const es: Record<OperatorKey, string> = {
   'costs.noPrice': 'sin precio de lista',
   'dead.title': 'Mensajes fallidos',
   'dead.subtitle': 'Entregas de webhooks que fallaron en todos los reintentos, de todos los clientes.',
-  'dead.caption': 'Mensajes fallidos, el más reciente primero',
-  'dead.empty': 'Ningún mensaje fallido: cada entrega de webhook tuvo éxito o aún se está reintentando.',
-  'dead.tenant': 'Cliente',
-  'dead.event': 'Evento',
-  'dead.endpoint': 'Destino',
-  'dead.attempts': 'Intentos',
-  'dead.error': 'Último error',
-  'dead.failed': 'Falló',
   'dead.replayed': 'Reenviado',
   'dead.notReplayed': 'Sin reenviar',
   'dead.status': 'Estado',
@@ -261,9 +242,6 @@ const es: Record<OperatorKey, string> = {
   'dead.all': 'Todos',
   'dead.inbound': 'Recibidos',
   'dead.outbound': 'Entregados',
-  'dead.replay': 'Reenviar',
-  'dead.replayLabel': 'Reenviar {event} de {tenant}',
-  'dead.replayedToast': 'Reenvío en cola: el mensaje se reintenta con un nuevo calendario.',
 };
 
 const DICTIONARIES: Record<Locale, Record<OperatorKey, string>> = { en, es };

@@ -241,7 +241,7 @@ export default function EndpointDetail() {
         <Text size="sm" c="dimmed">
           {t('dead.endpointIntro')}
         </Text>
-        <DeadLetters direction="outbound" filter={(letter) => letter.delivery_id !== null && deliveryIds.has(letter.delivery_id)} />
+        <DeadLetters direction="outbound" endpointId={data.id} />
       </Panel>
       <Group>
         <Button color="red" variant="light" onClick={() => setDeleting(true)}>

@@ -4,10 +4,20 @@ import { Route, Routes } from 'react-router-dom';
 import { jsonResponse, renderWithProviders } from '../../test/render';
 import { LocationProbe, stubApi, WhenLoggedIn } from '../brain/testing/harness';
 import type { Attempt, Endpoint } from './api';
+import { EVENT_HELP_ES, eventHelp } from './events';
 import EndpointDetail from './EndpointDetail';
 import Endpoints from './Endpoints';
 
 const EMPTY_PAGE = { data: [], has_more: false, next_cursor: null };
+// The API's catalogue (a type the client does not know yet is not offered).
+const EVENT_TYPES = {
+  data: [
+    { type: 'sync.completed', description: 'A connection’s sync run finished: sync_id, connection_id.' },
+    { type: 'sync.failed', description: 'A connection’s sync run failed.' },
+    { type: 'webhook.test', description: 'A test event sent on request to one endpoint.' },
+    { type: 'brand.new', description: 'Not known to this client.' },
+  ],
+};
 // The first render loads the session and the page's data: allow for a busy machine.
 const SLOW = { timeout: 5000 };
 
@@ -70,6 +80,7 @@ afterEach(() => vi.unstubAllGlobals());
 describe('webhook endpoints', () => {
   it('creates an endpoint and shows its secret once, with a copy button', async () => {
     const calls = stubApi({
+      'GET /api/v1/webhooks/event-types': () => jsonResponse(200, EVENT_TYPES),
       'GET /webhook-endpoints': () => jsonResponse(200, EMPTY_PAGE),
       'GET /webhooks/dead-letters': () => jsonResponse(200, EMPTY_PAGE),
       'POST /webhook-endpoints': () => jsonResponse(201, { ...endpoint(), secret: 'whsec_c2VjcmV0LXNlY3JldA==' }),
@@ -88,8 +99,14 @@ describe('webhook endpoints', () => {
     expect(screen.getByText('Choose at least one event.')).toBeInTheDocument();
     expect(calls.some((c) => c.method === 'POST')).toBe(false);
 
+    // The events and their help text come from the API's catalogue.
+    const completed = await screen.findByRole('checkbox', { name: /sync\.completed/ });
+    expect(completed).toHaveAccessibleDescription('A connection’s sync run finished: sync_id, connection_id.');
+    expect(screen.getAllByRole('checkbox')).toHaveLength(3);
+    expect(screen.queryByText(/brand\.new/)).toBeNull();
+
     fireEvent.change(screen.getByRole('textbox', { name: /Endpoint URL/ }), { target: { value: 'https://hooks.example.com/brain' } });
-    fireEvent.click(screen.getByRole('checkbox', { name: /sync\.completed/ }));
+    fireEvent.click(completed);
     fireEvent.click(screen.getByRole('checkbox', { name: /webhook\.test/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Add endpoint' }));
 
@@ -108,12 +125,16 @@ describe('webhook endpoints', () => {
   it('sends a test event and follows the log until its delivery shows up', async () => {
     let polls = 0;
     const calls = stubApi({
+      'GET /api/v1/webhooks/event-types': () => jsonResponse(200, EVENT_TYPES),
       'GET /webhook-endpoints/ep-1': () => jsonResponse(200, endpoint()),
-      'GET /webhooks/dead-letters': () =>
+      // The API filters by endpoint: another endpoint's letter only comes without the filter.
+      'GET /webhooks/dead-letters': (request) =>
         jsonResponse(200, {
           data: [
             { id: 'dl-1', direction: 'outbound', delivery_id: 'del-0', inbound_event_id: null, event_type: 'sync.completed', attempts: 8, error: 'HTTP 500', created_at: '2026-11-24T10:00:00Z', replayed_at: null },
-            { id: 'dl-2', direction: 'outbound', delivery_id: 'other-endpoint', inbound_event_id: null, event_type: 'sync.failed', attempts: 8, error: 'HTTP 500', created_at: '2026-11-24T10:00:00Z', replayed_at: null },
+            ...(new URL(request.url).searchParams.get('endpoint_id') === 'ep-1'
+              ? []
+              : [{ id: 'dl-2', direction: 'outbound', delivery_id: 'other-endpoint', inbound_event_id: null, event_type: 'sync.failed', attempts: 8, error: 'HTTP 500', created_at: '2026-11-24T10:00:00Z', replayed_at: null }]),
           ],
           has_more: false,
           next_cursor: null,
@@ -130,9 +151,12 @@ describe('webhook endpoints', () => {
     });
     renderAt('/settings/webhooks/ep-1');
     expect(await screen.findAllByTestId('delivery-row', {}, SLOW)).toHaveLength(1);
-    // Only this endpoint's dead letters (its deliveries) are listed here.
+    // Only this endpoint's dead letters are listed here (asked of the API by endpoint).
     const dead = await screen.findByTestId('dead-letters-outbound');
     expect(within(dead).getAllByRole('row')).toHaveLength(2);
+    const asked = new URL(calls.find((c) => new URL(c.url).pathname.endsWith('/webhooks/dead-letters'))?.url ?? '').searchParams;
+    expect(asked.get('endpoint_id')).toBe('ep-1');
+    expect(asked.get('direction')).toBe('outbound');
     fireEvent.click(within(dead).getByRole('button', { name: /^Replay: sync\.completed/ }));
     await waitFor(() => expect(calls.some((c) => c.method === 'POST' && c.url.endsWith('/dead-letters/dl-1/replay'))).toBe(true));
 
@@ -153,6 +177,7 @@ describe('webhook endpoints', () => {
   it('rotates the secret, showing the new one once and until when the old one signs too', async () => {
     const overlapEnd = new Date(Date.now() + 24 * 3_600_000).toISOString();
     stubApi({
+      'GET /api/v1/webhooks/event-types': () => jsonResponse(200, EVENT_TYPES),
       'GET /webhook-endpoints/ep-1': () => jsonResponse(200, endpoint()),
       'GET /webhook-endpoints/ep-1/deliveries': () => jsonResponse(200, EMPTY_PAGE),
       'GET /webhooks/dead-letters': () => jsonResponse(200, EMPTY_PAGE),
@@ -166,5 +191,27 @@ describe('webhook endpoints', () => {
     expect(shown).toHaveTextContent(/messages carry signatures with both the old and the new secret/);
     fireEvent.click(within(shown).getByRole('button', { name: 'I stored the secret' }));
     expect(await screen.findByText(/The previous secret still signs messages until/)).toBeInTheDocument();
+  });
+
+  it('tells the events in Spanish, and keeps the list’s place while it loads', async () => {
+    let answer!: () => void;
+    const ready = new Promise<void>((r) => {
+      answer = r;
+    });
+    stubApi({
+      'GET /api/v1/webhooks/event-types': () => ready.then(() => jsonResponse(200, EVENT_TYPES)),
+      'GET /webhook-endpoints': () => jsonResponse(200, EMPTY_PAGE),
+      'GET /webhooks/dead-letters': () => jsonResponse(200, EMPTY_PAGE),
+    });
+    renderWithProviders(
+      <WhenLoggedIn>
+        <Endpoints />
+      </WhenLoggedIn>,
+    );
+    expect(await screen.findByTestId('event-types-loading', {}, SLOW)).toHaveAttribute('aria-busy', 'true');
+    answer();
+    expect(await screen.findByRole('checkbox', { name: /sync\.failed/ })).toHaveAccessibleDescription('A connection’s sync run failed.');
+    expect(eventHelp('es', 'sync.failed', 'A connection’s sync run failed.')).toBe(EVENT_HELP_ES['sync.failed']);
+    expect(eventHelp('es', 'brand.new', 'Not known to this client.')).toBe('Not known to this client.');
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The outbound webhooks API as TanStack Query hooks: endpoints (create with the secret shown
- * once, update, delete, rotate the secret, send a test event), each endpoint's delivery log,
+ * The outbound webhooks API as TanStack Query hooks: the event types, endpoints (create with
+ * the secret shown once, update, delete, rotate the secret, send a test event), each endpoint's delivery log,
  * and dead letters (inbound and outbound) with replay. Keys start with `['webhooks', orgId]`.
  */
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryKey } from '@tanstack/react-query';
@@ -19,6 +19,16 @@ export type Direction = DeadLetter['direction'];
 export const webhooksKey = (orgId: string): QueryKey => ['webhooks', orgId];
 const endpointKey = (orgId: string, id: string): QueryKey => ['webhooks', orgId, 'endpoint', id];
 const endpointPath = (orgId: string, id: string) => ({ org_id: orgId, endpoint_id: id });
+
+/** The event types an endpoint can subscribe to, with what each means (the same for all). */
+export function useEventTypes() {
+  return useQuery({
+    queryKey: ['webhooks', 'event-types'],
+    queryFn: () => unwrap(api.GET('/api/v1/webhooks/event-types')),
+    staleTime: 10 * 60_000,
+    select: (list) => list.data,
+  });
+}
 
 export function useEndpoints() {
   const orgId = useOrgId();
@@ -120,14 +130,17 @@ export function useDeliveries(id: string, { pollMs = 0 }: { pollMs?: number } = 
   });
 }
 
-export function useDeadLetters(direction: Direction) {
+/** Dead letters of one direction; of one connection (inbound) or one endpoint (outbound). */
+export function useDeadLetters(direction: Direction, only: { connectionId?: string; endpointId?: string } = {}) {
   const orgId = useOrgId();
+  const connectionId = only.connectionId ?? null;
+  const endpointId = only.endpointId ?? null;
   return useInfiniteQuery({
-    queryKey: [...webhooksKey(orgId), 'dead-letters', direction],
+    queryKey: [...webhooksKey(orgId), 'dead-letters', direction, connectionId, endpointId],
     queryFn: ({ pageParam }) =>
       unwrap(
         api.GET('/api/v1/organizations/{org_id}/webhooks/dead-letters', {
-          params: { path: { org_id: orgId }, query: { direction, limit: 50, cursor: pageParam } },
+          params: { path: { org_id: orgId }, query: { direction, connection_id: connectionId, endpoint_id: endpointId, limit: 50, cursor: pageParam } },
         }),
       ),
     initialPageParam: undefined as string | undefined,

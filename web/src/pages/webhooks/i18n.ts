@@ -43,7 +43,6 @@ const en = {
   'event.connection.needs_reauth': 'A connection needs re-authorization',
   'event.oracle.alert.created': 'ORACLE raised an alert',
   'event.curiosity.action.created': 'CURIOSITY proposed an action',
-  'event.reflexes.anomaly.detected': 'An anomaly was detected',
   'event.quota.warning': 'A quota is nearly used up',
   'event.import.completed': 'A CSV import finished',
   'event.webhook.test': 'Test events (sent on demand)',
@@ -90,16 +89,7 @@ const en = {
   'log.waiting': 'Waiting for the test delivery…',
   'dead.title': 'Dead letters',
   'dead.intro': 'Messages that still failed after every retry. Fix the receiver, then replay them.',
-  'dead.endpointIntro': 'Messages to this endpoint that still failed after every retry (of the deliveries in the log above).',
-  'dead.caption': 'Dead letters, newest first',
-  'dead.created': 'Given up',
-  'dead.event': 'Event',
-  'dead.attempts': 'Attempts',
-  'dead.error': 'Last error',
-  'dead.replay': 'Replay',
-  'dead.replayed': 'Replayed {date}',
-  'dead.replayedToast': 'Replayed: it will be sent again now',
-  'dead.empty': 'No dead letters: every message was delivered or is still being retried.',
+  'dead.endpointIntro': 'Messages to this endpoint that still failed after every retry. Fix the receiver, then replay them.',
 } as const;
 
 export type HookKey = keyof typeof en;
@@ -140,7 +130,6 @@ const es: Record<HookKey, string> = {
   'event.connection.needs_reauth': 'Una conexión requiere volver a autorizar',
   'event.oracle.alert.created': 'ORACLE generó una alerta',
   'event.curiosity.action.created': 'CURIOSITY propuso una acción',
-  'event.reflexes.anomaly.detected': 'Se detectó una anomalía',
   'event.quota.warning': 'Una cuota está casi agotada',
   'event.import.completed': 'Terminó una importación CSV',
   'event.webhook.test': 'Eventos de prueba (enviados a petición)',
@@ -187,16 +176,7 @@ const es: Record<HookKey, string> = {
   'log.waiting': 'Esperando el envío de prueba…',
   'dead.title': 'Mensajes fallidos',
   'dead.intro': 'Mensajes que siguieron fallando tras todos los reintentos. Corrige el receptor y vuelve a enviarlos.',
-  'dead.endpointIntro': 'Mensajes a este destino que siguieron fallando tras todos los reintentos (de los envíos del registro de arriba).',
-  'dead.caption': 'Mensajes fallidos, el más reciente primero',
-  'dead.created': 'Abandonado',
-  'dead.event': 'Evento',
-  'dead.attempts': 'Intentos',
-  'dead.error': 'Último error',
-  'dead.replay': 'Reenviar',
-  'dead.replayed': 'Reenviado el {date}',
-  'dead.replayedToast': 'Reenviado: se enviará de nuevo ahora',
-  'dead.empty': 'No hay mensajes fallidos: todos se entregaron o se siguen reintentando.',
+  'dead.endpointIntro': 'Mensajes a este destino que siguieron fallando tras todos los reintentos. Corrige el receptor y vuelve a enviarlos.',
 };
 
 const DICTIONARIES: Record<Locale, Record<HookKey, string>> = { en, es };

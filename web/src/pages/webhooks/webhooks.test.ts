@@ -61,6 +61,6 @@ describe('endpoints', () => {
     expect(isEventType('sync.completed')).toBe(true);
     expect(isEventType('nope')).toBe(false);
     expect(translateHook('en', 'event.webhook.test')).toBe('Test events (sent on demand)');
-    expect(translateHook('es', 'dead.replay')).toBe('Reenviar');
+    expect(translateHook('es', 'dead.title')).toBe('Mensajes fallidos');
   });
 });

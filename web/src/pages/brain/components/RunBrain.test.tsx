@@ -1,12 +1,12 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 
-import { notifySuccess } from '../../../lib/notify';
+import { notifyFailure, notifySuccess } from '../../../lib/notify';
 import { jsonResponse, problem, renderWithProviders } from '../../../test/render';
 import { useFace } from '../api';
 import { faceSummary, run, stubApi, WhenLoggedIn } from '../testing/harness';
-import { RunBrainButton } from './RunBrain';
+import { RunBrainButton, RunBrainInline, runSummary } from './RunBrain';
 
-vi.mock('../../../lib/notify', () => ({ notifySuccess: vi.fn(), notifyError: vi.fn() }));
+vi.mock('../../../lib/notify', () => ({ notifySuccess: vi.fn(), notifyError: vi.fn(), notifyFailure: vi.fn() }));
 
 const EMPTY_PAGE = { data: [], has_more: false, next_cursor: null };
 
@@ -22,6 +22,7 @@ function countFace(calls: Request[]): number {
 afterEach(() => {
   vi.unstubAllGlobals();
   vi.mocked(notifySuccess).mockClear();
+  vi.mocked(notifyFailure).mockClear();
 });
 
 describe('Run the brain now', () => {
@@ -85,5 +86,50 @@ describe('Run the brain now', () => {
     );
     await screen.findByText('loaded');
     expect(screen.queryByRole('button', { name: 'Run the brain now' })).toBeNull();
+  });
+});
+
+describe('the dashboard’s run line', () => {
+  it('sums up a run: the mean progress and the module at work', () => {
+    expect(
+      runSummary(
+        run('running', {
+          oracle: { status: 'pending', progress: 0, notes: [] },
+          features: { status: 'succeeded', progress: 1, notes: [] },
+          memory: { status: 'running', progress: 0.5, notes: [] },
+          curiosity: { status: 'pending', progress: 0, notes: [] },
+        }),
+      ),
+    ).toEqual({ progress: 0.375, current: 'memory' });
+    expect(runSummary(run('queued', {}))).toEqual({ progress: 0, current: null });
+  });
+
+  it('shows one bar and the module at work in its line, and a failure in a toast', async () => {
+    const states = [
+      run('running', { features: { status: 'succeeded', progress: 1, notes: [] }, memory: { status: 'running', progress: 0.5, notes: [] } }),
+      { ...run('failed', { features: { status: 'succeeded', progress: 1, notes: [] }, memory: { status: 'failed', progress: 0.5, notes: [] } }), error: 'MEMORY ran out of data.' },
+    ];
+    let polls = 0;
+    stubApi({
+      'GET /brain/runs': () => jsonResponse(200, EMPTY_PAGE),
+      'POST /brain/runs': () => jsonResponse(202, { id: 'run-1', status: 'queued' }),
+      'GET /brain/runs/run-1': () => jsonResponse(200, states[Math.min(polls++, states.length - 1)]),
+    });
+    renderWithProviders(
+      <WhenLoggedIn>
+        <RunBrainInline>
+          <span>Data as of today</span>
+        </RunBrainInline>
+      </WhenLoggedIn>,
+    );
+    const line = await screen.findByTestId('run-line');
+    expect(line).toBeEmptyDOMElement();
+    fireEvent.click(await screen.findByRole('button', { name: 'Run the brain now' }));
+    const live = await screen.findByRole('group', { name: 'Brain run progress' });
+    const bar = within(live).getByRole('progressbar', { name: 'The whole run' });
+    expect(bar).toHaveAttribute('aria-valuenow', '75');
+    expect(line).toHaveTextContent('The brain is running · memory: Running');
+    await waitFor(() => expect(notifyFailure).toHaveBeenCalledWith('The brain run failed', 'MEMORY ran out of data.'), { timeout: 4000 });
+    await waitFor(() => expect(line).toBeEmptyDOMElement());
   });
 });

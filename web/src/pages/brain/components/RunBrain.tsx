@@ -2,12 +2,11 @@
  * "Run the brain now": starts a run (or follows the one already in progress), shows each
  * module's progress by polling the run until it ends, then refreshes every brain answer.
  */
-import { Button, Group, Progress, Stack, Text } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
-import { useCallback, useEffect, useState } from 'react';
+import { Box, Button, Group, Progress, Stack, Text } from '@mantine/core';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 
 import { useSession } from '../../../auth/session';
-import { notifyError, notifySuccess } from '../../../lib/notify';
+import { notifyError, notifyFailure, notifySuccess } from '../../../lib/notify';
 import { collidingRunId, orderedModules, runFinished, useFollowRun, useLatestRun, useStartRun, type BrainRun } from '../api';
 import { tone, useBrainT, type BrainKey } from '../i18n';
 import { Tag } from './Tag';
@@ -66,7 +65,8 @@ export function RunProgress({ run }: { run: BrainRun }) {
   );
 }
 
-export function RunBrainButton({ onFinished, showProgress = true }: { onFinished?: (run: BrainRun) => void; showProgress?: boolean }) {
+/** Starting a run (or following the one in progress) and toasting how it ended. */
+export function useRunBrain(onFinished?: (run: BrainRun) => void) {
   const t = useBrainT();
   const { can } = useSession();
   const allowed = can('brain:run');
@@ -80,14 +80,13 @@ export function RunBrainButton({ onFinished, showProgress = true }: { onFinished
   const finished = useCallback(
     (run: BrainRun) => {
       if (run.status === 'succeeded') notifySuccess(t('run.succeeded'));
-      else notifications.show({ color: 'red', title: t('run.failed'), message: run.error ?? t('run.failed'), autoClose: 8000 });
+      else notifyFailure(t('run.failed'), run.error ?? t('run.failed'));
       onFinished?.(run);
     },
     [onFinished, t],
   );
   const run = useFollowRun(runId, finished);
   const active = runId !== null && !runFinished(run.data);
-  if (!allowed) return null;
   const begin = () =>
     start.mutate(undefined, {
       onSuccess: (created) => setRunId(created.id),
@@ -97,21 +96,79 @@ export function RunBrainButton({ onFinished, showProgress = true }: { onFinished
         else notifyError(error, t('run.failed'));
       },
     });
+  return { allowed, active, run: active ? run.data : undefined, starting: start.isPending, begin };
+}
+
+export function RunBrainButton({ onFinished, showProgress = true }: { onFinished?: (run: BrainRun) => void; showProgress?: boolean }) {
+  const t = useBrainT();
+  const { allowed, active, run, starting, begin } = useRunBrain(onFinished);
+  if (!allowed) return null;
   return (
     <Stack gap="xs" style={{ minWidth: showProgress && active ? 320 : undefined }}>
-      <Button onClick={begin} loading={start.isPending || active} disabled={active}>
+      <Button onClick={begin} loading={starting || active} disabled={active}>
         {t('run.now')}
       </Button>
       <div role="status" aria-live="polite">
-        {active && run.data && (
+        {active && run && (
           <Stack gap={4}>
             <Text size="sm">
-              {t('run.started')} · {statusLabel(t, run.data.status)}
+              {t('run.started')} · {statusLabel(t, run.status)}
             </Text>
-            {showProgress && <RunProgress run={run.data} />}
+            {showProgress && <RunProgress run={run} />}
           </Stack>
         )}
       </div>
     </Stack>
+  );
+}
+
+/** The share of a run done (the mean of its modules' progress) and the module at work. */
+export function runSummary(run: BrainRun): { progress: number; current: string | null } {
+  const modules = orderedModules(run);
+  if (modules.length === 0) return { progress: 0, current: null };
+  const progress = modules.reduce((sum, [, module]) => sum + Math.min(Math.max(module.progress, 0), 1), 0) / modules.length;
+  const working = modules.find(([, module]) => module.status === 'running') ?? modules.find(([, module]) => module.status === 'pending');
+  return { progress, current: working ? working[0] : null };
+}
+
+/** Height of the run's one-line status under the dashboard's freshness line (always kept). */
+export const RUN_LINE_HEIGHT = 20;
+
+/**
+ * The dashboard's variant: the button, and the run's progress as one line of fixed height
+ * (one bar for the whole run and the module at work) under `children` — the line is kept
+ * empty while no run is going, so a run starting or ending moves nothing on the page.
+ */
+export function RunBrainInline({ children }: { children: ReactNode }) {
+  const t = useBrainT();
+  const { allowed, active, run, starting, begin } = useRunBrain();
+  const summary = run ? runSummary(run) : null;
+  return (
+    <Group justify="space-between" align="flex-start" wrap="wrap" gap="xs">
+      <Stack gap={4} style={{ flex: '1 1 240px', minWidth: 0 }}>
+        {children}
+        <Box h={RUN_LINE_HEIGHT} role="status" aria-live="polite" data-testid="run-line">
+          {active && run && summary && (
+            <Group gap="xs" wrap="nowrap" h="100%" role="group" aria-label={t('run.progress')}>
+              <Progress
+                value={Math.round(summary.progress * 100)}
+                animated
+                w={140}
+                style={{ flexShrink: 0 }}
+                aria-label={t('run.overall')}
+              />
+              <Text size="xs" c="dimmed" truncate>
+                {t('run.started')} · {summary.current ? t('run.module', { module: summary.current, status: statusLabel(t, run.modules[summary.current]?.status ?? run.status) }) : statusLabel(t, run.status)}
+              </Text>
+            </Group>
+          )}
+        </Box>
+      </Stack>
+      {allowed && (
+        <Button onClick={begin} loading={starting || active} disabled={active}>
+          {t('run.now')}
+        </Button>
+      )}
+    </Group>
   );
 }

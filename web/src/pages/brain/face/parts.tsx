@@ -11,6 +11,7 @@ import type { FaceSummary } from '../api';
 import { LEVEL_COLOR } from '../components/Actions';
 import { tone, useBrainT, useFormats, type BrainKey } from '../i18n';
 import { Tag } from '../components/Tag';
+import { FACE_HEIGHTS } from './skeleton';
 
 type Kpi = FaceSummary['kpis'][number];
 
@@ -111,7 +112,7 @@ function KpiCard({ kpi }: { kpi: Kpi }) {
     }
   }
   return (
-    <Paper withBorder p="md" radius="md" component="li" style={{ listStyle: 'none' }}>
+    <Paper withBorder p="md" radius="md" component="li" mih={FACE_HEIGHTS.kpiCard} style={{ listStyle: 'none' }}>
       <Text size="xs" c="dimmed" tt="uppercase" fw={700}>
         {kpi.label}
       </Text>
@@ -138,7 +139,7 @@ export function KpiBar({ kpis }: { kpis: Kpi[] }) {
 
 function ModuleCard({ title, to, link, children }: { title: string; to: string; link: string; children: React.ReactNode }) {
   return (
-    <Paper withBorder p="md" radius="md" component="section" aria-label={title}>
+    <Paper withBorder p="md" radius="md" component="section" aria-label={title} mih={FACE_HEIGHTS.moduleCard}>
       <Stack gap="xs">
         <Text fw={700} component="h3" m={0} size="md">
           {title}

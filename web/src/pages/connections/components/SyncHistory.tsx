@@ -1,7 +1,7 @@
 /**
  * A connection's sync history: a chart of rows written per sync (to spot a sync that brought
  * in nothing), and the table — when, kind, trigger, status, dates, rows, duration and the
- * rows of each stream.
+ * rows and duration of each stream.
  */
 import { BarChart } from '@mantine/charts';
 import '@mantine/charts/styles.css';
@@ -101,6 +101,12 @@ export function SyncHistory({ connectionId }: { connectionId: string }) {
                           {stream.name}
                         </Text>{' '}
                         {count.format(stream.rowsRead)} / {count.format(stream.rowsWritten)}
+                        {stream.seconds !== null && (
+                          <Text span size="xs" c="dimmed">
+                            {' · '}
+                            {formatDuration(stream.seconds)}
+                          </Text>
+                        )}
                       </List.Item>
                     ))}
                   </List>

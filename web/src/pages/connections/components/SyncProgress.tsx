@@ -54,7 +54,8 @@ export function SyncProgress({ sync, streams = [] }: { sync: Sync; streams?: str
             label={t('progress.stream', { stream: stream.name, percent: percent.format(stream.fraction) })}
             note={
               t('progress.rows', { read: count.format(stream.rowsRead), written: count.format(stream.rowsWritten) }) +
-              (stream.through && stream.status !== 'succeeded' ? ` · ${t('progress.through', { date: f.day(stream.through) })}` : '')
+              (stream.through && stream.status !== 'succeeded' ? ` · ${t('progress.through', { date: f.day(stream.through) })}` : '') +
+              (stream.seconds !== null ? ` · ${formatDuration(stream.seconds)}` : '')
             }
           />
         ))}

@@ -3,7 +3,7 @@
  * (the create call returns the provider's authorization URL) or the API key; or, for any
  * provider, sandbox data (ready at once).
  */
-import { Alert, Button, Divider, Group, Paper, PasswordInput, Stack, Text, Title } from '@mantine/core';
+import { Alert, Button, Divider, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 
 import { ApiError } from '../../../api/problem';
@@ -11,6 +11,7 @@ import { fieldError, ProblemAlert } from '../../../components/ProblemAlert';
 import { useCreateConnection, useDeleteConnection, useUpdateConnection, type Connection, type Provider } from '../api';
 import { browser } from '../browser';
 import { buildConfig, configFields, initialConfigValues, type ConfigError, type ConfigValues } from '../config';
+import { ApiKeyField } from '../components/ApiKeyField';
 import { ConfigFields } from '../components/ConfigFields';
 import { useConnT } from '../i18n';
 
@@ -117,15 +118,7 @@ export function AuthorizeStep({
               </Stack>
             )}
             {!oauth && (
-              <PasswordInput
-                label={t('authorize.apiKey')}
-                description={t('authorize.apiKeyHint')}
-                required
-                value={apiKey}
-                onChange={(event) => setApiKey(event.currentTarget.value)}
-                error={keyMissing ? t('config.required') : fieldError(create.error ?? update.error, 'api_key')}
-                autoComplete="off"
-              />
+              <ApiKeyField value={apiKey} onChange={setApiKey} error={keyMissing ? t('config.required') : fieldError(create.error ?? update.error, 'api_key')} />
             )}
             <ProblemAlert error={create.error ?? update.error} />
             <Group>

@@ -46,7 +46,7 @@ export function SyncStep({ connection, syncId, onRestarted }: { connection: Conn
             <Text size="sm">{t('progress.runBrain')}</Text>
             <Group align="flex-start">
               <RunBrainButton />
-              <Button component={Link} to="/face" variant="light">
+              <Button component={Link} to="/" variant="light">
                 {t('progress.goFace')}
               </Button>
               <Button component={Link} to={`/connections/${connection.id}`} variant="default">
