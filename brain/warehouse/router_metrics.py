@@ -12,6 +12,7 @@ from starlette.responses import Response
 from brain.billing.catalog import Quota
 from brain.billing.gates import admit_ingestion, charge_quota
 from brain.core.deps import DbSession, ReadData, WriteData
+from brain.core.errors import ProblemError
 from brain.core.etag import check_if_match
 from brain.core.pagination import PageParams, SortOptions, json_response, page_params, paginate
 from brain.core.schemas import Page
@@ -35,8 +36,10 @@ from brain.warehouse.schemas import (
     DailyMetricRead,
     DailyMetricUpdate,
     DailyMetricWrite,
+    DailySeries,
     MetricGrain,
 )
+from brain.warehouse.series import daily_series
 
 router = APIRouter(prefix="/api/v1/organizations/{org_id}/metrics/daily", tags=["metrics"])
 METRIC_SORT = SortOptions(
@@ -181,4 +184,32 @@ async def delete_daily_metric(
     return no_content()
 
 
-routers = [router]
+series_router = APIRouter(prefix="/api/v1/organizations/{org_id}/metrics", tags=["metrics"])
+
+
+@series_router.get("/series", response_model=DailySeries, operation_id="daily_metric_series")
+async def daily_metric_series(
+    org_id: uuid.UUID,
+    auth: ReadData,
+    session: DbSession,
+    date_from: Annotated[date | None, Query(description="First day (inclusive).")] = None,
+    date_to: Annotated[
+        date | None, Query(description="Last day (inclusive); default: the latest day with data.")
+    ] = None,
+    days: Annotated[
+        int, Query(ge=1, le=731, description="Window length when `date_from` is not given.")
+    ] = 28,
+) -> Response:
+    """Spend, revenue, conversions, clicks and impressions per day and channel — what the
+    dashboards chart. Each channel is summed at one level (its channel, campaign or creative
+    rows: the coarsest it has), so nothing is counted twice."""
+    check_date_range(date_from, date_to)
+    if date_from is not None and date_to is not None and (date_to - date_from).days > 730:
+        raise ProblemError(422, "The window can span at most 731 days.",
+                           errors=[{"loc": ["query", "date_from"],
+                                    "message": "More than 731 days before date_to."}])
+    series = await daily_series(session, auth, date_from=date_from, date_to=date_to, days=days)
+    return json_response(series)
+
+
+routers = [series_router, router]

@@ -321,3 +321,36 @@ class ImportRead(Resource):
         if self.size_bytes <= 0:
             return 0.0
         return round(min(1.0, self.bytes_processed / self.size_bytes), 4)
+
+
+# Daily series (per channel, one grain per channel) -----------------------------------------
+
+
+class SeriesChannel(ResponseModel):
+    id: uuid.UUID
+    name: str
+    platform: Platform
+    grain: MetricGrain = Field(
+        description="The level this channel's totals are summed from: its channel rows if "
+                    "it has any in the window, else its campaign rows, else its creative rows "
+                    "(never two levels, which would count the same spend twice)."
+    )
+
+
+class SeriesPoint(ResponseModel):
+    date: date
+    channel_id: uuid.UUID
+    impressions: int
+    clicks: int
+    spend: float
+    conversions: float
+    revenue: float
+
+
+class DailySeries(ResponseModel):
+    """Totals per day and channel over a window (days without rows are absent)."""
+
+    date_from: date | None = Field(description="First day of the window (null: no data).")
+    date_to: date | None = Field(description="Last day of the window (null: no data).")
+    channels: list[SeriesChannel]
+    data: list[SeriesPoint]

@@ -75,6 +75,7 @@ ROUTES: list[Route] = [
         lambda ids: metric_row(ids["channel_id"], "2024-05-05"),
         {"clicks": 7},
     ),
+    Route("GET", "/metrics/series"),
     Route(
         "POST",
         "/metrics/daily:batch",

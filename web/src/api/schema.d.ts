@@ -352,6 +352,28 @@ export interface paths {
         patch: operations["update_creative"];
         trace?: never;
     };
+    "/api/v1/organizations/{org_id}/metrics/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Daily Metric Series
+         * @description Spend, revenue, conversions, clicks and impressions per day and channel — what the
+         *     dashboards chart. Each channel is summed at one level (its channel, campaign or creative
+         *     rows: the coarsest it has), so nothing is counted twice.
+         */
+        get: operations["daily_metric_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations/{org_id}/metrics/daily": {
         parameters: {
             query?: never;
@@ -4101,6 +4123,26 @@ export interface components {
             /** Video Views */
             video_views?: number | null;
         };
+        /**
+         * DailySeries
+         * @description Totals per day and channel over a window (days without rows are absent).
+         */
+        DailySeries: {
+            /**
+             * Date From
+             * @description First day of the window (null: no data).
+             */
+            date_from: string | null;
+            /**
+             * Date To
+             * @description Last day of the window (null: no data).
+             */
+            date_to: string | null;
+            /** Channels */
+            channels: components["schemas"]["SeriesChannel"][];
+            /** Data */
+            data: components["schemas"]["SeriesPoint"][];
+        };
         /** DeadLetterRead */
         DeadLetterRead: {
             /**
@@ -6332,6 +6374,42 @@ export interface components {
              * @description Members above the included seats (billed).
              */
             billable_extra: number;
+        };
+        /** SeriesChannel */
+        SeriesChannel: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            platform: components["schemas"]["Platform"];
+            /** @description The level this channel's totals are summed from: its channel rows if it has any in the window, else its campaign rows, else its creative rows (never two levels, which would count the same spend twice). */
+            grain: components["schemas"]["MetricGrain"];
+        };
+        /** SeriesPoint */
+        SeriesPoint: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /**
+             * Channel Id
+             * Format: uuid
+             */
+            channel_id: string;
+            /** Impressions */
+            impressions: number;
+            /** Clicks */
+            clicks: number;
+            /** Spend */
+            spend: number;
+            /** Conversions */
+            conversions: number;
+            /** Revenue */
+            revenue: number;
         };
         /** SessionRead */
         SessionRead: {
@@ -9330,6 +9408,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreativeRead"];
+                };
+            };
+            /** @description Bad request (e.g. an invalid cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role lacks the permission */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (another organization's objects included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error, as problem details */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    daily_metric_series: {
+        parameters: {
+            query?: {
+                /** @description First day (inclusive). */
+                date_from?: string | null;
+                /** @description Last day (inclusive); default: the latest day with data. */
+                date_to?: string | null;
+                /** @description Window length when `date_from` is not given. */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailySeries"];
                 };
             };
             /** @description Bad request (e.g. an invalid cursor) */

@@ -122,7 +122,6 @@ export const en = {
   'overview.emptyTitle': 'No data yet',
   'overview.emptyBody': 'Import a CSV of daily metrics to see your spend and revenue here.',
   'overview.emptyAction': 'Import a CSV',
-  'overview.truncated': 'Showing the first {n} rows of this period.',
   'import.title': 'Import CSV',
   'import.subtitle': 'Upload daily metrics or orders as a UTF-8 CSV whose first line is the header.',
   'import.kind': 'What the file holds',

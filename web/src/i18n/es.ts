@@ -124,7 +124,6 @@ export const es: Messages = {
   'overview.emptyTitle': 'Aún no hay datos',
   'overview.emptyBody': 'Importa un CSV de métricas diarias para ver aquí tu inversión e ingresos.',
   'overview.emptyAction': 'Importar un CSV',
-  'overview.truncated': 'Se muestran las primeras {n} filas de este periodo.',
   'import.title': 'Importar CSV',
   'import.subtitle': 'Sube métricas diarias o pedidos como un CSV UTF-8 cuya primera línea es la cabecera.',
   'import.kind': 'Qué contiene el archivo',

@@ -12,12 +12,13 @@ import { deferred, faceSummary, LocationProbe, stubApi, WhenLoggedIn } from './t
 vi.mock('../../lib/notify', () => ({ notifySuccess: vi.fn(), notifyError: vi.fn(), notifyFailure: vi.fn() }));
 
 const EMPTY_PAGE = { data: [], has_more: false, next_cursor: null };
+const EMPTY_SERIES = { date_from: null, date_to: null, channels: [], data: [] };
 
 function baseRoutes(face: (request: Request) => Response | Promise<Response> = () => jsonResponse(200, faceSummary())) {
   return {
     'GET /face': face,
     'GET /brain/runs': () => jsonResponse(200, EMPTY_PAGE),
-    'GET /metrics/daily': () => jsonResponse(200, EMPTY_PAGE),
+    'GET /metrics/series': () => jsonResponse(200, EMPTY_SERIES),
     'GET /oracle/creatives': () => problem(409, 'conflict', 'Conflict', 'No brain run has succeeded yet.'),
   };
 }
@@ -173,7 +174,7 @@ describe('FACE without layout shifts', () => {
 
   it('keeps each chart panel at the chart’s height while its data loads', async () => {
     const daily = deferred<void>();
-    stubApi({ ...baseRoutes(), 'GET /metrics/daily': () => daily.promise.then(() => jsonResponse(200, EMPTY_PAGE)) });
+    stubApi({ ...baseRoutes(), 'GET /metrics/series': () => daily.promise.then(() => jsonResponse(200, EMPTY_SERIES)) });
     renderFace();
     const panel = await screen.findByRole('region', { name: 'Spend by channel' });
     const slot = within(panel).getByLabelText('Loading…').parentElement;

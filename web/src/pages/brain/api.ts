@@ -10,7 +10,7 @@ import { useEffect, useRef } from 'react';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { ApiError } from '../../api/problem';
 import { useOrgId } from '../../auth/session';
-import { addDays, buildOverview, type MetricRow } from '../data/metrics';
+import { loadSeries } from '../data/metrics';
 
 export type FaceSummary = Schemas['FaceSummary'];
 export type Action = Schemas['ActionRead'];
@@ -278,44 +278,14 @@ export function useOptimize() {
 
 // --------------------------------------------------------------------------- daily series
 
-const GRAINS = ['channel', 'campaign', 'creative'] as const;
-const MAX_PAGES = 20;
-
 /**
  * Spend and revenue per day per channel over the period ending on the data's last day
- * (warehouse daily metrics at the coarsest grain that has rows), and the daily ROAS.
+ * (the warehouse's daily series: each channel summed at one level), and the daily ROAS.
  */
 export async function loadDailySeries(orgId: string, days: number) {
-  const p = path(orgId);
-  let grain: (typeof GRAINS)[number] | null = null;
-  let latest: string | null = null;
-  for (const candidate of GRAINS) {
-    const page = await unwrap(api.GET('/api/v1/organizations/{org_id}/metrics/daily', { params: { path: p, query: { grain: candidate, sort: '-date', limit: 1 } } }));
-    const first = page.data[0];
-    if (first) {
-      grain = candidate;
-      latest = first.date;
-      break;
-    }
-  }
-  if (!grain || !latest) return null;
-  const from = addDays(latest, -(days - 1));
-  const rows: MetricRow[] = [];
-  let cursor: string | undefined;
-  let pages = 0;
-  do {
-    const page = await unwrap(
-      api.GET('/api/v1/organizations/{org_id}/metrics/daily', {
-        params: { path: p, query: { grain, date_from: from, date_to: latest, limit: 200, cursor, sort: 'date' } },
-      }),
-    );
-    rows.push(...page.data);
-    cursor = page.has_more ? (page.next_cursor ?? undefined) : undefined;
-    pages += 1;
-  } while (cursor && pages < MAX_PAGES);
-  const channels = await unwrap(api.GET('/api/v1/organizations/{org_id}/channels', { params: { path: p, query: { limit: 200 } } }));
-  const names = Object.fromEntries(channels.data.map((channel) => [channel.id, channel.name]));
-  const overview = buildOverview(rows, names, from, latest);
+  const loaded = await loadSeries(orgId, days);
+  if (!loaded) return null;
+  const { overview } = loaded;
   return { ...overview, roas: roasSeries(overview.spend, overview.revenue, overview.channels) };
 }
 

@@ -9,51 +9,13 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 
-import { api, unwrap } from '../../api/client';
 import { useOrgId, useSession } from '../../auth/session';
 import { EmptyState, PageHeader, PageSkeleton, Section } from '../../components/common';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useI18n } from '../../i18n';
-import { addDays, buildOverview, type MetricRow } from './metrics';
+import { loadSeries } from './metrics';
 
-const MAX_PAGES = 30;
-const PAGE = 200;
-const GRAINS = ['channel', 'campaign', 'creative'] as const;
 const COLORS = ['blue.6', 'teal.6', 'grape.6', 'orange.6', 'red.6', 'cyan.6', 'lime.7', 'pink.6', 'indigo.6', 'yellow.7'];
-
-async function loadOverview(orgId: string, days: number) {
-  const path = { org_id: orgId };
-  // The latest day with data anchors the period, and the coarsest grain that has rows is used.
-  let grain: (typeof GRAINS)[number] | null = null;
-  let latest: string | null = null;
-  for (const candidate of GRAINS) {
-    const page = await unwrap(api.GET('/api/v1/organizations/{org_id}/metrics/daily', { params: { path, query: { grain: candidate, sort: '-date', limit: 1 } } }));
-    const first = page.data[0];
-    if (first) {
-      grain = candidate;
-      latest = first.date;
-      break;
-    }
-  }
-  if (!grain || !latest) return null;
-  const from = addDays(latest, -(days - 1));
-  const rows: MetricRow[] = [];
-  let cursor: string | undefined;
-  let pages = 0;
-  do {
-    const page = await unwrap(
-      api.GET('/api/v1/organizations/{org_id}/metrics/daily', {
-        params: { path, query: { grain, date_from: from, date_to: latest, limit: PAGE, cursor, sort: 'date' } },
-      }),
-    );
-    rows.push(...page.data);
-    cursor = page.has_more ? (page.next_cursor ?? undefined) : undefined;
-    pages += 1;
-  } while (cursor && pages < MAX_PAGES);
-  const channels = await unwrap(api.GET('/api/v1/organizations/{org_id}/channels', { params: { path, query: { limit: 200 } } }));
-  const names = Object.fromEntries(channels.data.map((channel) => [channel.id, channel.name]));
-  return { overview: buildOverview(rows, names, from, latest), truncated: Boolean(cursor), rows: rows.length };
-}
 
 function Kpi({ label, value }: { label: string; value: string }) {
   return (
@@ -73,7 +35,7 @@ export default function Overview() {
   const orgId = useOrgId();
   const { can } = useSession();
   const [days, setDays] = useState('30');
-  const data = useQuery({ queryKey: ['overview', orgId, days], queryFn: () => loadOverview(orgId, Number(days)), staleTime: 60_000 });
+  const data = useQuery({ queryKey: ['overview', orgId, days], queryFn: () => loadSeries(orgId, Number(days)), staleTime: 60_000 });
   const money = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   const overview = data.data?.overview;
@@ -120,11 +82,6 @@ export default function Overview() {
           <Section title={t('overview.revenueByChannel')}>
             <AreaChart h={280} data={overview.revenue} dataKey="date" series={series} type="stacked" withLegend curveType="monotone" withDots={false} valueFormatter={(v) => money.format(v)} />
           </Section>
-          {data.data?.truncated && (
-            <Text size="sm" c="dimmed">
-              {t('overview.truncated', { n: data.data.rows })}
-            </Text>
-          )}
         </>
       )}
     </Stack>

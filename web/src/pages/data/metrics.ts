@@ -1,8 +1,10 @@
 /**
- * Turning daily-metric rows into the overview's series: totals per day per channel, at one
- * grain only (rows exist per channel, campaign or creative; summing two grains would count
- * the same spend twice).
+ * Turning the warehouse's daily series (`GET …/metrics/series`: totals per day and channel,
+ * each channel summed at one level on the server so nothing counts twice) into the charts'
+ * series.
  */
+import { api, unwrap } from '../../api/client';
+
 export interface MetricRow {
   date: string;
   channel_id: string;
@@ -64,4 +66,14 @@ export function buildOverview(rows: MetricRow[], names: Record<string, string>, 
 
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
+}
+
+/** The last `days` days of data (ending on the latest day with any), per day and channel. */
+export async function loadSeries(orgId: string, days: number): Promise<{ overview: Overview; from: string; to: string } | null> {
+  const series = await unwrap(
+    api.GET('/api/v1/organizations/{org_id}/metrics/series', { params: { path: { org_id: orgId }, query: { days } } }),
+  );
+  if (!series.date_from || !series.date_to) return null;
+  const names = Object.fromEntries(series.channels.map((channel) => [channel.id, channel.name]));
+  return { overview: buildOverview(series.data, names, series.date_from, series.date_to), from: series.date_from, to: series.date_to };
 }
