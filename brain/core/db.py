@@ -28,6 +28,8 @@ from brain.settings import Settings
 # round trip on every request; Brain pings only connections idle for longer than this.
 IDLE_PING_SECONDS = 10.0
 ORG_INFO_KEY = "brain_org_id"
+# A session that will write (SQLite opens its transactions with BEGIN IMMEDIATE).
+WRITER_INFO_KEY = "brain_writer"
 BYPASS_INFO_KEY = "brain_rls_bypass"
 
 
@@ -106,9 +108,26 @@ def install_connection_setup(engine: AsyncEngine, settings: Settings) -> None:
             # Let SQLAlchemy, not the driver, open transactions, so SAVEPOINTs nest properly.
             dbapi_conn.isolation_level = None
 
+        # BEGIN is sent with the transaction's first statement: by a session that will
+        # write (`WRITER_INFO_KEY`, an API request with an unsafe method) as BEGIN IMMEDIATE,
+        # which takes SQLite's write lock up front. A deferred transaction that reads and then
+        # writes cannot take the lock if another connection committed in between (the
+        # embedded worker, say): SQLite refuses at once with "database is locked", whatever
+        # the busy timeout. IMMEDIATE waits for the lock instead, so a write request never
+        # fails that way. Reads (GET requests, jobs' loads) stay deferred and never block.
         @event.listens_for(sync_engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN")
+            conn.info[_PENDING_BEGIN] = True
+
+        @event.listens_for(sync_engine, "before_cursor_execute")
+        def _sqlite_send_begin(conn: Connection, cursor: Any, *_: Any) -> None:
+            if conn.info.pop(_PENDING_BEGIN, False):
+                cursor.execute("BEGIN")
+
+        @event.listens_for(sync_engine, "commit")
+        @event.listens_for(sync_engine, "rollback")
+        def _sqlite_end(conn: Connection) -> None:
+            conn.info.pop(_PENDING_BEGIN, None)
 
     elif sync_engine.dialect.name == "postgresql":
         if settings.database_app_role:
@@ -169,6 +188,11 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 
 
 def _apply_rls_settings(session: Session, connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        if connection.info.pop(_PENDING_BEGIN, False):
+            writer = bool(session.info.get(WRITER_INFO_KEY))
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+        return
     if connection.dialect.name != "postgresql":
         return
     org = session.info.get(ORG_INFO_KEY)

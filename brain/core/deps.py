@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from brain.core.auth import AuthContext
 from brain.core.cache import Cache
-from brain.core.db import set_tenant
+from brain.core.db import WRITER_INFO_KEY, set_tenant
 from brain.core.errors import NotFound, ProblemError
 from brain.core.jobs import JobBuffer
 from brain.core.runtime import Runtime
@@ -56,6 +56,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     runtime = get_runtime(request)
     jobs = request_jobs(request)
     async with runtime.session_factory() as session:
+        session.info[WRITER_INFO_KEY] = request.method not in _SAFE_METHODS
         try:
             yield session
             await session.commit()
