@@ -47,8 +47,10 @@ export default function OnboardingHeaderProgress() {
             <RingProgress size={22} thickness={3} roundCaps aria-hidden="true" sections={[{ value: (done / Math.max(total, 1)) * 100, color: 'blue' }]} />
           }
         >
+          {/* The trailing space keeps the visible text ("Get started 2 of 5") equal to the
+              accessible name, as WCAG 2.5.3 (label in name) asks. */}
           <Text span size="xs" fw={600} visibleFrom="sm" mr={4}>
-            {t('onboarding.button')}
+            {`${t('onboarding.button')} `}
           </Text>
           <Text span size="xs" fw={600}>
             {count}
