@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -108,26 +108,14 @@ def install_connection_setup(engine: AsyncEngine, settings: Settings) -> None:
             # Let SQLAlchemy, not the driver, open transactions, so SAVEPOINTs nest properly.
             dbapi_conn.isolation_level = None
 
-        # BEGIN is sent with the transaction's first statement: by a session that will
-        # write (`WRITER_INFO_KEY`, an API request with an unsafe method) as BEGIN IMMEDIATE,
-        # which takes SQLite's write lock up front. A deferred transaction that reads and then
-        # writes cannot take the lock if another connection committed in between (the
-        # embedded worker, say): SQLite refuses at once with "database is locked", whatever
-        # the busy timeout. IMMEDIATE waits for the lock instead, so a write request never
-        # fails that way. Reads (GET requests, jobs' loads) stay deferred and never block.
-        @event.listens_for(sync_engine, "begin")
-        def _sqlite_begin(conn: Connection) -> None:
-            conn.info[_PENDING_BEGIN] = True
-
-        @event.listens_for(sync_engine, "before_cursor_execute")
-        def _sqlite_send_begin(conn: Connection, cursor: Any, *_: Any) -> None:
-            if conn.info.pop(_PENDING_BEGIN, False):
-                cursor.execute("BEGIN")
-
-        @event.listens_for(sync_engine, "commit")
-        @event.listens_for(sync_engine, "rollback")
-        def _sqlite_end(conn: Connection) -> None:
-            conn.info.pop(_PENDING_BEGIN, None)
+        # BEGIN is sent with the transaction's first statement (`_defer_begin`): by a
+        # session that will write (`WRITER_INFO_KEY`, an API request with an unsafe method)
+        # as BEGIN IMMEDIATE, which takes SQLite's write lock up front. A deferred transaction
+        # that reads and then writes cannot take the lock if another connection committed in
+        # between (the embedded worker, say): SQLite refuses at once with "database is
+        # locked", whatever the busy timeout. IMMEDIATE waits for the lock instead, so a write
+        # request never fails that way. Reads (GET requests, jobs' loads) stay deferred.
+        _defer_begin(sync_engine)
 
     elif sync_engine.dialect.name == "postgresql":
         if settings.database_app_role:
@@ -157,13 +145,25 @@ _PENDING_BEGIN = "brain_pending_begin"
 
 
 def install_deferred_begin(engine: AsyncEngine) -> None:
+    """PostgreSQL: the driver in autocommit mode on checkout, BEGIN sent by Brain."""
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "checkout")
-    def _autocommit_driver(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
-        record.info.pop(_PENDING_BEGIN, None)
+    def _autocommit_driver(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
         if not dbapi_conn.autocommit:
             dbapi_conn.autocommit = True
+
+    _defer_begin(sync_engine)
+
+
+def _defer_begin(sync_engine: Engine) -> None:
+    """Hold a transaction's BEGIN until its first statement. A session sends it itself with
+    what it needs alongside (`_apply_rls_settings`); anything else gets a plain BEGIN just
+    before its first statement; an empty transaction sends nothing."""
+
+    @event.listens_for(sync_engine, "checkout")
+    def _fresh(_dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        record.info.pop(_PENDING_BEGIN, None)
 
     @event.listens_for(sync_engine, "begin")
     def _begin(conn: Connection) -> None:
