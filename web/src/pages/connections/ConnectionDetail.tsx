@@ -7,16 +7,16 @@
  * The OAuth callback lands here with `?connected=1` (a toast, and a prompt to finish setup)
  * or `?error=authorization-refused` (an alert, and a way to start again).
  */
-import { Alert, Anchor, Button, Group, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Alert, Button, Group, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 
-import { ApiError } from '../../api/problem';
 import { useSession } from '../../auth/session';
-import { EmptyState, PageHeader, PageSkeleton, useFormatDate } from '../../components/common';
+import { PageHeader, PageSkeleton, useFormatDate } from '../../components/common';
+import { DetailUnavailable } from '../../components/DetailUnavailable';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { notifySuccess } from '../../lib/notify';
-import { Panel, QueryError } from '../brain/components/Panel';
+import { Panel } from '../brain/components/Panel';
 import { tone } from '../brain/i18n';
 import { DeadLetters } from '../webhooks/components/DeadLetters';
 import {
@@ -158,23 +158,15 @@ export default function ConnectionDetail() {
 
   if (connection.isLoading) return <PageSkeleton rows={4} />;
   if (!data) {
-    const missing = connection.error instanceof ApiError && connection.error.status === 404;
     return (
-      <Stack>
-        <PageHeader title={t('list.title')} />
-        {missing ? (
-          <EmptyState>
-            <Stack align="center" gap="xs">
-              <span>{t('detail.notFound')}</span>
-              <Anchor component={Link} to="/connections">
-                {t('detail.back')}
-              </Anchor>
-            </Stack>
-          </EmptyState>
-        ) : (
-          <QueryError error={connection.error} onRetry={() => void connection.refetch()} />
-        )}
-      </Stack>
+      <DetailUnavailable
+        title={t('list.title')}
+        error={connection.error}
+        onRetry={() => void connection.refetch()}
+        notFound={t('detail.notFound')}
+        backTo="/connections"
+        backLabel={t('detail.back')}
+      />
     );
   }
 

@@ -3,16 +3,16 @@
  * rotation (the new secret shown once, the old one signing too until the overlap ends); a
  * test event; the delivery log with its chart; its dead letters with replay; delete.
  */
-import { Alert, Anchor, Button, Group, Modal, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, Modal, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 
-import { ApiError } from '../../api/problem';
-import { EmptyState, PageHeader, PageSkeleton, useFormatDate } from '../../components/common';
+import { PageHeader, PageSkeleton, useFormatDate } from '../../components/common';
+import { DetailUnavailable } from '../../components/DetailUnavailable';
 import { fieldError, ProblemAlert } from '../../components/ProblemAlert';
 import { useT } from '../../i18n';
 import { notifyError, notifySuccess } from '../../lib/notify';
-import { Panel, QueryError } from '../brain/components/Panel';
+import { Panel } from '../brain/components/Panel';
 import {
   useDeleteEndpoint,
   useDeliveries,
@@ -170,23 +170,15 @@ export default function EndpointDetail() {
   if (endpoint.isLoading) return <PageSkeleton rows={4} />;
   const data = endpoint.data;
   if (!data) {
-    const missing = endpoint.error instanceof ApiError && endpoint.error.status === 404;
     return (
-      <Stack>
-        <PageHeader title={t('list.title')} />
-        {missing ? (
-          <EmptyState>
-            <Stack align="center" gap="xs">
-              <span>{t('detail.notFound')}</span>
-              <Anchor component={Link} to="/settings/webhooks">
-                {t('detail.back')}
-              </Anchor>
-            </Stack>
-          </EmptyState>
-        ) : (
-          <QueryError error={endpoint.error} onRetry={() => void endpoint.refetch()} />
-        )}
-      </Stack>
+      <DetailUnavailable
+        title={t('list.title')}
+        error={endpoint.error}
+        onRetry={() => void endpoint.refetch()}
+        notFound={t('detail.notFound')}
+        backTo="/settings/webhooks"
+        backLabel={t('detail.back')}
+      />
     );
   }
 
