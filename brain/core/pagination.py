@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import uuid
@@ -115,18 +116,19 @@ def _decode_value(column: InstrumentedAttribute[Any], raw: Any) -> Any:
     return raw
 
 
-def _plain_columns(table: Table, dialect: str) -> list[ColumnElement[Any]]:
+@functools.lru_cache(maxsize=512)
+def _plain_columns(table: Table, dialect: str) -> tuple[ColumnElement[Any], ...]:
     """A table's columns for a page read as rows; on SQLite, UUIDs as their stored text (32
     hex digits): the read models parse it in Pydantic's Rust core, several times cheaper than
     SQLAlchemy building a Python `uuid.UUID` per value (a page of 50 metric rows carries 200
     of them). psycopg's binary loader already makes UUIDs cheaply on PostgreSQL."""
     if dialect != "sqlite":
-        return list(table.columns)
-    return [
+        return tuple(table.columns)
+    return tuple(
         type_coerce(column, String).label(column.key) if isinstance(column.type, Uuid)
         else column
         for column in table.columns
-    ]
+    )
 
 
 class CursorCodec:
@@ -214,7 +216,10 @@ async def paginate(
         entity = stmt.column_descriptions[0]["entity"]
         dialect = session.get_bind().dialect.name
         plain = stmt.with_only_columns(*_plain_columns(entity.__table__, dialect))
-        rows = list((await session.execute(plain)).all())
+        # Core execution on the session's connection (same transaction, same tenant
+        # settings): plain rows need none of the ORM's result loading.
+        connection = await session.connection()
+        rows = list((await connection.execute(plain)).all())
     else:
         rows = list((await session.scalars(stmt)).all())
     next_cursor = None

@@ -52,10 +52,17 @@ def page_of(
 ) -> Response:
     """One page of `rows` rendered as `read_model`, serialized by Pydantic."""
     # One validation call for the whole page (the loop runs inside pydantic-core); plain
-    # rows go in as dicts, ORM objects through their attributes.
+    # rows go in as dicts (zipped with the result's keys, cheaper than `Row._asdict`), ORM
+    # objects through their attributes.
+    data: list[Any]
+    if rows and isinstance(rows[0], Row):
+        keys = rows[0]._fields
+        data = [dict(zip(keys, row, strict=True)) for row in rows]
+    else:
+        data = list(rows)
     page = Page[read_model].model_validate(  # type: ignore[valid-type]
         {
-            "data": [row._asdict() if isinstance(row, Row) else row for row in rows],
+            "data": data,
             "next_cursor": next_cursor,
             "has_more": next_cursor is not None,
         },
