@@ -18,6 +18,7 @@ import asyncio
 import email.utils
 import random
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -257,10 +258,25 @@ class ProviderHttpClient:
         return decode_json(response, self.provider)
 
 
+# Bodies already decoded, per response (a classifier that reads the body and `get_json`
+# then decode it once); entries go with their response.
+_DECODED: weakref.WeakKeyDictionary[httpx.Response, Any] = weakref.WeakKeyDictionary()
+
+
+def response_json(response: httpx.Response) -> Any:
+    """The response's JSON body, decoded (with orjson) once however often it is asked for.
+    Raises `ValueError` (`orjson.JSONDecodeError`) when the body is not JSON."""
+    try:
+        return _DECODED[response]
+    except KeyError:
+        body = _DECODED[response] = orjson.loads(response.content)
+        return body
+
+
 def decode_json(response: httpx.Response, provider: str) -> Any:
     """The response's JSON body, or a `provider_unavailable` error if it is not JSON."""
     try:
-        return orjson.loads(response.content)
+        return response_json(response)
     except orjson.JSONDecodeError as exc:
         raise ConnectorError(
             ConnectorErrorKind.provider_unavailable,

@@ -2,19 +2,20 @@
 daily metrics, with idempotent upserts keyed by natural keys.
 
 The three ad connectors (Meta, Google Ads, TikTok) normalise their provider rows into
-`AdDayRecord` dicts (see `ad_day_record`) and hand batches to `AdMetricsLoader.load`.
+`AdDay` dicts (see `ad_day_record`) and hand batches to `AdMetricsLoader.load`.
 Entities are matched by their natural key in the warehouse — channel by (platform, external
 account id), campaign by (channel, name), ad set and creative by (campaign, name) — and created
-when missing; metric rows go through `brain.warehouse.bulk.upsert_daily_metrics` (keyed by
+when missing; metric rows go through `brain.warehouse.bulk.upsert_metric_rows` (keyed by
 (date, channel, campaign, creative)), so loading the same batch twice changes nothing.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
-from typing import Any, cast
+from operator import itemgetter
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,40 +34,39 @@ from brain.warehouse.repository import (
     CreativeRepository,
 )
 
-AD_DAY_FIELDS = (
-    "date",
-    "account_id",
-    "account_name",
-    "platform",
-    "campaign_id",
-    "campaign_name",
-    "objective",
-    "ad_set_id",
-    "ad_set_name",
-    "ad_id",
-    "ad_name",
-    "ad_format",
-    "impressions",
-    "clicks",
-    "spend",
-    "conversions",
-    "revenue",
-    "frequency",
-    "video_views",
-)
+
+class AdDay(TypedDict):
+    """The data of a normalised ad-day record: every field present, None where the provider
+    has nothing (ids and names as the provider gives them, the day as a date or ISO text)."""
+
+    date: date | str
+    account_id: str
+    account_name: str | None
+    platform: str
+    campaign_id: str | None
+    campaign_name: str | None
+    objective: str | None
+    ad_set_id: str | None
+    ad_set_name: str | None
+    ad_id: str | None
+    ad_name: str | None
+    ad_format: str | None
+    impressions: int
+    clicks: int
+    spend: float
+    conversions: float
+    revenue: float
+    frequency: float | None
+    video_views: int | None
 
 
-_AD_DAY_FIELD_SET = frozenset(AD_DAY_FIELDS)
-_AD_DAY_TEMPLATE: dict[str, Any] = dict.fromkeys(AD_DAY_FIELDS)
+AD_DAY_FIELDS = tuple(AdDay.__annotations__)
 
 
-def ad_day_record(stream: str, **values: Any) -> Record:
-    """A normalised ad-day record (every field of `AD_DAY_FIELDS`, missing ones None)."""
-    if not values.keys() <= _AD_DAY_FIELD_SET:
-        raise ValueError(f"unknown ad-day fields: {sorted(values.keys() - _AD_DAY_FIELD_SET)}")
-    data = _AD_DAY_TEMPLATE.copy()
-    data.update(values)
-    return Record(stream=stream, data=data)
+def ad_day_record(stream: str, data: AdDay) -> Record:
+    """A normalised ad-day record (its fields are checked statically, as `AdDay`: a literal
+    per row, no copy and no check at run time on the hot path)."""
+    return Record(stream=stream, data=cast("dict[str, Any]", data))
 
 
 def job_auth(organization_id: uuid.UUID, subject_id: uuid.UUID) -> AuthContext:
@@ -96,8 +96,9 @@ class AdMetricsLoader:
         self._ad_sets: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
         self._creatives: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
         # The provider's identifiers of an ad (account, campaign, ad set, ad, names) → the
-        # warehouse ids they resolved to: one lookup per record once an ad was seen.
-        self._ads: dict[tuple[Any, ...], tuple[uuid.UUID, uuid.UUID, uuid.UUID | None]] = {}
+        # metric grain (channel, campaign, creative) they resolved to: one lookup per record
+        # once an ad was seen.
+        self._ads: dict[tuple[Any, ...], bulk.MetricGrain] = {}
         self._days: dict[Any, date] = {}
 
     def forget(self) -> None:
@@ -110,36 +111,34 @@ class AdMetricsLoader:
 
     async def load(self, session: AsyncSession, records: Sequence[Record]) -> int:
         """Upsert the records' entities and metric rows; returns the metric rows written."""
-        ads, days = self._ads, self._days
-        unseen: dict[tuple[Any, ...], dict[str, Any]] = {}
+        ads = self._ads
         keys = [_ad_key(record.data) for record in records]
+        unseen: dict[tuple[Any, ...], dict[str, Any]] = {}
         for key, record in zip(keys, records, strict=True):
             if key not in ads and key not in unseen:
                 unseen[key] = record.data
         if unseen:
             await self._resolve(session, unseen)
-        rows: list[dict[str, Any]] = []
+        return await bulk.upsert_metric_rows(
+            session, self.auth.organization_id, self._metric_rows(keys, records))
+
+    def _metric_rows(
+        self, keys: list[tuple[Any, ...]], records: Sequence[Record]
+    ) -> Iterator[bulk.MetricRow]:
+        """The records' metric rows, made one at a time as the writer takes them."""
+        ads, days = self._ads, self._days
         for key, record in zip(keys, records, strict=True):
-            data = record.data
-            ids = ads[key]
-            day = data["date"]
+            day, impressions, clicks, spend, conversions, revenue, frequency, views = (
+                _measures(record.data))
             on = days.get(day)
             if on is None:
                 on = days[day] = day if isinstance(day, date) else date.fromisoformat(str(day))
-            rows.append({
-                "date": on,
-                "channel_id": ids[0],
-                "campaign_id": ids[1],
-                "creative_id": ids[2],
-                "impressions": int(data["impressions"] or 0),
-                "clicks": int(data["clicks"] or 0),
-                "spend": float(data["spend"] or 0.0),
-                "conversions": float(data["conversions"] or 0.0),
-                "revenue": float(data["revenue"] or 0.0),
-                "frequency": data["frequency"],
-                "video_views": data["video_views"],
-            })
-        return await bulk.upsert_daily_metrics(session, self.auth.organization_id, rows)
+            yield (
+                on, ads[key], int(impressions or 0), int(clicks or 0), float(spend or 0.0),
+                float(conversions or 0.0), float(revenue or 0.0),
+                None if frequency is None else float(frequency),
+                None if views is None else int(views),
+            )
 
     async def _resolve(
         self, session: AsyncSession, unseen: dict[tuple[Any, ...], dict[str, Any]]
@@ -271,13 +270,14 @@ class AdMetricsLoader:
         if created:
             await session.flush()
         for key in unseen:
-            self._ads[key] = (channel_of[key], campaign_of[key], creative_of[key])
+            self._ads[key] = bulk.metric_grain(channel_of[key], campaign_of[key], creative_of[key])
 
 
-def _ad_key(data: dict[str, Any]) -> tuple[Any, ...]:
-    """The provider's identifiers (and names) of an ad-day record's ad."""
-    return (data["platform"], data["account_id"], data["campaign_id"], data["campaign_name"],
-            data["ad_set_id"], data["ad_set_name"], data["ad_id"], data["ad_name"])
+# The provider's identifiers (and names) of an ad-day record's ad, and its day and measures.
+_ad_key = itemgetter("platform", "account_id", "campaign_id", "campaign_name", "ad_set_id",
+                     "ad_set_name", "ad_id", "ad_name")
+_measures = itemgetter("date", "impressions", "clicks", "spend", "conversions", "revenue",
+                       "frequency", "video_views")
 
 
 def _scoped(stmt: Any, model: type[Any], auth: AuthContext) -> Select[Any]:

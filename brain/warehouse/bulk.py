@@ -1,21 +1,22 @@
 """Fast set-based writes of daily metrics, customers and orders (used by the batch endpoint,
-the CSV import and the demo seeder).
+the CSV import, the demo seeder and the sync loaders).
 
 None of these functions validates its input: callers pass rows that already passed the API's
 schemas and reference checks (or that they generated themselves). Rows are mappings keyed by
 the column names of the models, holding plain Python values (`uuid.UUID`, `datetime.date`,
-`int`, `float`, `str`, `None`). The session must be bound to `organization_id` (a request
-session, or `tenant_session`) so that PostgreSQL's row-level security accepts the rows.
-Nothing is committed here.
+`int`, `float`, `str`, `None`); daily metrics may also come as `MetricRow` tuples (what the
+sync loaders hand over: entity columns resolved once per grain). The session must be bound
+to `organization_id` (a request session, or `tenant_session`) so that PostgreSQL's
+row-level security accepts the rows. Nothing is committed here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -78,88 +79,115 @@ _CLEAR_STAGE_SQL = f"TRUNCATE {_STAGE_TABLE}"
 
 _NAMESPACE_BYTES = _METRIC_KEY_NAMESPACE.bytes
 _NULL = "\\N"
+# The hex digit of a uuid5's variant nibble (RFC 4122: 10xx) for each digit of the hash.
+_VARIANT_DIGIT = {f"{n:x}": f"{8 | (n & 3):x}" for n in range(16)}
 
 
-class _MetricKeys:
-    """Natural key → id, equal to `daily_metric_id` but remembering the text of repeated ids."""
+class MetricGrain(NamedTuple):
+    """The entity columns of daily-metric rows (channel, optional campaign and creative) with
+    their text forms, made once per grain by `metric_grain`: `key` is the natural key after
+    the day (what the row id is derived from), `copy_columns` its three COPY columns."""
 
-    def __init__(self, organization_id: uuid.UUID) -> None:
-        self._prefix = f"{organization_id}|"
-        self._text: dict[Any, str] = {None: "-"}
-
-    def id_text(self, value: Any) -> str:
-        text = self._text.get(value)
-        if text is None:
-            text = self._text[value] = str(value)
-        return text
-
-    def id_bytes(self, day_text: str, channel: str, campaign: str, creative: str) -> bytes:
-        key = f"{self._prefix}{day_text}|{channel}|{campaign}|{creative}"
-        digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + key.encode()).digest()[:16])  # noqa: S324
-        digest[6] = (digest[6] & 0x0F) | 0x50  # version 5, as uuid.uuid5
-        digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-        return bytes(digest)
+    channel_id: uuid.UUID
+    campaign_id: uuid.UUID | None
+    creative_id: uuid.UUID | None
+    key: str
+    copy_columns: str
 
 
-def _uuid_text(raw: bytes) -> str:
-    h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+def metric_grain(
+    channel_id: uuid.UUID, campaign_id: uuid.UUID | None = None,
+    creative_id: uuid.UUID | None = None,
+) -> MetricGrain:
+    """The grain of rows on this channel, campaign (or None) and creative (or None)."""
+    channel = str(channel_id)
+    campaign = "-" if campaign_id is None else str(campaign_id)
+    creative = "-" if creative_id is None else str(creative_id)
+    return MetricGrain(
+        channel_id, campaign_id, creative_id,
+        key=f"|{channel}|{campaign}|{creative}",
+        copy_columns=f"{channel}\t{_NULL if campaign_id is None else campaign}"
+        f"\t{_NULL if creative_id is None else creative}",
+    )
 
 
-def _copy_lines(organization_id: uuid.UUID, rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """COPY text lines in `_STAGE_COLUMNS` order, one per natural key (the last one wins)."""
-    keys = _MetricKeys(organization_id)
-    by_id: dict[bytes, str] = {}
+# One daily-metric row in column types: (date, grain, impressions, clicks, spend, conversions,
+# revenue, frequency, video_views) — ints, floats, and None for no frequency / video views.
+MetricRow = tuple[date, MetricGrain, int, int, float, float, float, float | None, int | None]
+
+
+def _id_prefix(organization_id: uuid.UUID) -> bytes:
+    """What every row id's hash of this organization starts with (namespace, then key)."""
+    return _NAMESPACE_BYTES + f"{organization_id}|".encode()
+
+
+def _metric_id_text(prefix: bytes, day_text: str, grain_key: str) -> str:
+    """`daily_metric_id` as text: uuid5 of the natural key, formatted from the hash's hex."""
+    h = hashlib.sha1(prefix + (day_text + grain_key).encode()).hexdigest()  # noqa: S324
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT_DIGIT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+def metric_rows(rows: Iterable[Mapping[str, Any]]) -> list[MetricRow]:
+    """Mappings (see `upsert_daily_metrics`) → `MetricRow`s: defaults filled in, values in
+    their column types, one grain object per distinct (channel, campaign, creative)."""
+    grains: dict[tuple[Any, Any, Any], MetricGrain] = {}
+    result: list[MetricRow] = []
     for row in rows:
-        day_text = row["date"].isoformat()
-        campaign_id, creative_id = row.get("campaign_id"), row.get("creative_id")
-        channel = keys.id_text(row["channel_id"])
-        campaign = keys.id_text(campaign_id)
-        creative = keys.id_text(creative_id)
-        raw_id = keys.id_bytes(day_text, channel, campaign, creative)
-        frequency, video_views = row.get("frequency"), row.get("video_views")
-        by_id[raw_id] = (
-            f"{_uuid_text(raw_id)}\t{day_text}\t{channel}"
-            f"\t{_NULL if campaign_id is None else campaign}"
-            f"\t{_NULL if creative_id is None else creative}"
-            f"\t{int(row.get('impressions') or 0)}\t{int(row.get('clicks') or 0)}"
-            f"\t{float(row.get('spend') or 0.0)!r}\t{float(row.get('conversions') or 0.0)!r}"
-            f"\t{float(row.get('revenue') or 0.0)!r}"
-            f"\t{_NULL if frequency is None else repr(float(frequency))}"
-            f"\t{_NULL if video_views is None else int(video_views)}\n"
+        get = row.get
+        entities = (row["channel_id"], get("campaign_id"), get("creative_id"))
+        grain = grains.get(entities)
+        if grain is None:
+            grain = grains[entities] = metric_grain(*entities)
+        frequency, video_views = get("frequency"), get("video_views")
+        result.append((
+            row["date"], grain, int(get("impressions") or 0), int(get("clicks") or 0),
+            float(get("spend") or 0.0), float(get("conversions") or 0.0),
+            float(get("revenue") or 0.0), None if frequency is None else float(frequency),
+            None if video_views is None else int(video_views),
+        ))
+    return result
+
+
+def _copy_lines(organization_id: uuid.UUID, rows: Iterable[MetricRow]) -> list[str]:
+    """COPY text lines in `_STAGE_COLUMNS` order, one per natural key (the last one wins)."""
+    prefix = _id_prefix(organization_id)
+    day_texts: dict[date, str] = {}
+    by_id: dict[str, str] = {}
+    for day, grain, impressions, clicks, spend, conversions, revenue, frequency, views in rows:
+        day_text = day_texts.get(day)
+        if day_text is None:
+            day_text = day_texts[day] = day.isoformat()
+        id_text = _metric_id_text(prefix, day_text, grain.key)
+        by_id[id_text] = (
+            f"{id_text}\t{day_text}\t{grain.copy_columns}\t{impressions}\t{clicks}\t{spend!r}"
+            f"\t{conversions!r}\t{revenue!r}\t{_NULL if frequency is None else repr(frequency)}"
+            f"\t{_NULL if views is None else views}\n"
         )
     return list(by_id.values())
 
 
 def _sqlite_params(
-    organization_id: uuid.UUID, rows: Sequence[Mapping[str, Any]], now: datetime
+    organization_id: uuid.UUID, rows: Iterable[MetricRow], now: datetime
 ) -> list[dict[str, Any]]:
     """Insert parameters, one per natural key (the last one wins)."""
-    keys = _MetricKeys(organization_id)
-    by_id: dict[bytes, dict[str, Any]] = {}
-    for row in rows:
-        campaign_id, creative_id = row.get("campaign_id"), row.get("creative_id")
-        raw_id = keys.id_bytes(
-            row["date"].isoformat(),
-            keys.id_text(row["channel_id"]),
-            keys.id_text(campaign_id),
-            keys.id_text(creative_id),
-        )
-        frequency, video_views = row.get("frequency"), row.get("video_views")
-        by_id[raw_id] = {
-            "id": uuid.UUID(bytes=raw_id),
+    prefix = _id_prefix(organization_id)
+    by_id: dict[str, dict[str, Any]] = {}
+    for day, grain, impressions, clicks, spend, conversions, revenue, frequency, views in rows:
+        id_text = _metric_id_text(prefix, day.isoformat(), grain.key)
+        by_id[id_text] = {
+            "id": uuid.UUID(id_text),
             "organization_id": organization_id,
-            "date": row["date"],
-            "channel_id": row["channel_id"],
-            "campaign_id": campaign_id,
-            "creative_id": creative_id,
-            "impressions": int(row.get("impressions") or 0),
-            "clicks": int(row.get("clicks") or 0),
-            "spend": float(row.get("spend") or 0.0),
-            "conversions": float(row.get("conversions") or 0.0),
-            "revenue": float(row.get("revenue") or 0.0),
-            "frequency": None if frequency is None else float(frequency),
-            "video_views": None if video_views is None else int(video_views),
+            "date": day,
+            "channel_id": grain.channel_id,
+            "campaign_id": grain.campaign_id,
+            "creative_id": grain.creative_id,
+            "impressions": impressions,
+            "clicks": clicks,
+            "spend": spend,
+            "conversions": conversions,
+            "revenue": revenue,
+            "frequency": frequency,
+            "video_views": views,
             "created_at": now,
             "updated_at": now,
         }
@@ -179,13 +207,25 @@ async def upsert_daily_metrics(
     """
     if not rows:
         return 0
+    return await upsert_metric_rows(session, organization_id, metric_rows(rows))
+
+
+async def upsert_metric_rows(
+    session: AsyncSession, organization_id: uuid.UUID, rows: Iterable[MetricRow]
+) -> int:
+    """`upsert_daily_metrics` for rows already in `MetricRow` form (values in their column
+    types, grains from `metric_grain`, reused across rows): what loaders that resolve the
+    same few entities for many rows hand over, with no mapping per row. `rows` is read once,
+    so it may be a generator (then no row outlives its line)."""
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         lines = _copy_lines(organization_id, rows)
-        await _copy_and_merge_metrics(session, organization_id, lines)
+        if lines:
+            await _copy_and_merge_metrics(session, organization_id, lines)
         return len(lines)
     params = _sqlite_params(organization_id, rows, utcnow())
-    await _executemany_metrics(session, params)
+    if params:
+        await _executemany_metrics(session, params)
     return len(params)
 
 

@@ -181,16 +181,27 @@ def metric_record(property_id: str, data: dict[str, Any]) -> Record:
     """A traffic row as a campaign-grain daily-metric record of the property's ga4 channel."""
     return ad_day_record(
         STREAM,
-        date=data["date"],
-        platform="ga4",
-        account_id=property_id,
-        account_name="Google Analytics 4",
-        campaign_name=traffic_source_name(data),
-        impressions=0,
-        clicks=int(data.get("sessions") or 0),
-        spend=0.0,
-        conversions=float(data.get("key_events") or 0.0),
-        revenue=float(data.get("revenue") or 0.0),
+        {
+            "date": data["date"],
+            "platform": "ga4",
+            "account_id": property_id,
+            "account_name": "Google Analytics 4",
+            "campaign_id": None,
+            "campaign_name": traffic_source_name(data),
+            "objective": None,
+            "ad_set_id": None,
+            "ad_set_name": None,
+            "ad_id": None,
+            "ad_name": None,
+            "ad_format": None,
+            "impressions": 0,
+            "clicks": int(data.get("sessions") or 0),
+            "spend": 0.0,
+            "conversions": float(data.get("key_events") or 0.0),
+            "revenue": float(data.get("revenue") or 0.0),
+            "frequency": None,
+            "video_views": None,
+        },
     )
 
 

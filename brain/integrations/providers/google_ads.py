@@ -184,27 +184,30 @@ def ads_row_record(row: dict[str, Any]) -> Record:
     metrics = row.get("metrics") or _NOTHING
     video = campaign.get("advertisingChannelType") == "VIDEO"
     views = metrics.get("videoViews")
-    ad_type = ad.get("type") or ""
     cost = metrics.get("costMicros")
     return ad_day_record(
         AD_STREAM,
-        date=(row.get("segments") or _NOTHING)["date"],
-        platform="youtube" if video else "google",
-        account_id=_account(str(customer.get("id") or "")),
-        account_name=customer.get("descriptiveName"),
-        campaign_id=campaign.get("id"),
-        campaign_name=campaign.get("name"),
-        ad_set_id=ad_group.get("id"),
-        ad_set_name=ad_group.get("name"),
-        ad_id=ad.get("id"),
-        ad_name=ad.get("name"),
-        ad_format=_ad_format(ad_type),
-        impressions=_int(metrics.get("impressions")),
-        clicks=_int(metrics.get("clicks")),
-        spend=round(int(cost) / 1_000_000, 6) if cost not in (None, "") else 0.0,
-        conversions=float(metrics.get("conversions") or 0),
-        revenue=float(metrics.get("conversionsValue") or 0),
-        video_views=_int(views) if views is not None else None,
+        {
+            "date": (row.get("segments") or _NOTHING)["date"],
+            "platform": "youtube" if video else "google",
+            "account_id": _account(str(customer.get("id") or "")),
+            "account_name": customer.get("descriptiveName"),
+            "campaign_id": campaign.get("id"),
+            "campaign_name": campaign.get("name"),
+            "objective": None,
+            "ad_set_id": ad_group.get("id"),
+            "ad_set_name": ad_group.get("name"),
+            "ad_id": ad.get("id"),
+            "ad_name": ad.get("name"),
+            "ad_format": _ad_format(ad.get("type") or ""),
+            "impressions": _int(metrics.get("impressions")),
+            "clicks": _int(metrics.get("clicks")),
+            "spend": round(int(cost) / 1_000_000, 6) if cost not in (None, "") else 0.0,
+            "conversions": float(metrics.get("conversions") or 0),
+            "revenue": float(metrics.get("conversionsValue") or 0),
+            "frequency": None,
+            "video_views": _int(views) if views is not None else None,
+        },
     )
 
 

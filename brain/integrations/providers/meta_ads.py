@@ -70,6 +70,7 @@ INSIGHT_FIELDS = (
     "video_play_actions",
 )
 PURCHASE_ACTIONS = ("purchase", "offsite_conversion.fb_pixel_purchase", "omni_purchase")
+_VIDEO_VIEW_ACTIONS = ("video_view",)
 PAGE_LIMIT = 500
 
 _TOKEN_CODES = {102, 190}
@@ -134,6 +135,11 @@ def _action_total(actions: Any, types: Sequence[str]) -> float:
     """The first of `types` present in a Graph `actions`-style list (they overlap, never sum)."""
     if not isinstance(actions, list):
         return 0.0
+    if len(actions) == 1:  # the usual case: one action type asked for, one answered
+        action = actions[0]
+        if isinstance(action, dict) and action.get("action_type") in types:
+            return float(action.get("value") or 0)
+        return 0.0
     values = {a.get("action_type"): a.get("value") for a in actions if isinstance(a, dict)}
     for action_type in types:
         if action_type in values:
@@ -143,27 +149,32 @@ def _action_total(actions: Any, types: Sequence[str]) -> float:
 
 def insight_record(row: dict[str, Any]) -> Record:
     """One insights row (strings, as Meta sends them) → a normalised ad-day record."""
-    views = row.get("video_play_actions")
+    get = row.get
+    views = get("video_play_actions")
+    frequency = get("frequency")
     return ad_day_record(
         INSIGHTS_STREAM,
-        date=row["date_start"],
-        platform="meta",
-        account_id=f"act_{row['account_id']}",
-        account_name=row.get("account_name"),
-        campaign_id=row.get("campaign_id"),
-        campaign_name=row.get("campaign_name"),
-        objective=(row.get("objective") or "").lower() or None,
-        ad_set_id=row.get("adset_id"),
-        ad_set_name=row.get("adset_name"),
-        ad_id=row.get("ad_id"),
-        ad_name=row.get("ad_name"),
-        impressions=int(row.get("impressions") or 0),
-        clicks=int(row.get("clicks") or 0),
-        spend=float(row.get("spend") or 0),
-        conversions=_action_total(row.get("actions"), PURCHASE_ACTIONS),
-        revenue=_action_total(row.get("action_values"), PURCHASE_ACTIONS),
-        frequency=float(row["frequency"]) if row.get("frequency") not in (None, "") else None,
-        video_views=int(_action_total(views, ("video_view",))) if views else None,
+        {
+            "date": row["date_start"],
+            "platform": "meta",
+            "account_id": f"act_{row['account_id']}",
+            "account_name": get("account_name"),
+            "campaign_id": get("campaign_id"),
+            "campaign_name": get("campaign_name"),
+            "objective": (get("objective") or "").lower() or None,
+            "ad_set_id": get("adset_id"),
+            "ad_set_name": get("adset_name"),
+            "ad_id": get("ad_id"),
+            "ad_name": get("ad_name"),
+            "ad_format": None,
+            "impressions": int(get("impressions") or 0),
+            "clicks": int(get("clicks") or 0),
+            "spend": float(get("spend") or 0),
+            "conversions": _action_total(get("actions"), PURCHASE_ACTIONS),
+            "revenue": _action_total(get("action_values"), PURCHASE_ACTIONS),
+            "frequency": float(frequency) if frequency not in (None, "") else None,
+            "video_views": int(_action_total(views, _VIDEO_VIEW_ACTIONS)) if views else None,
+        },
     )
 
 

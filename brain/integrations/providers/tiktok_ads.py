@@ -32,7 +32,7 @@ from brain.integrations.base import (
     SyncMode,
     SyncWindow,
 )
-from brain.integrations.http import default_classify, parse_retry_after
+from brain.integrations.http import default_classify, parse_retry_after, response_json
 from brain.integrations.loaders import (
     AdMetricsLoader,
     ad_day_record,
@@ -78,7 +78,7 @@ def classify_tiktok(response: httpx.Response) -> ConnectorError | None:
     if response.status_code >= 400:
         return default_classify("tiktok_ads")(response)
     try:
-        body = response.json()
+        body = response_json(response)  # decoded once: the reader gets the same body
     except ValueError:
         return None
     code = int(body.get("code") or 0) if isinstance(body, dict) else 0
@@ -108,25 +108,27 @@ def report_record(item: dict[str, Any], advertiser_id: str) -> Record:
     views = m.get("video_play_actions")
     return ad_day_record(
         REPORT_STREAM,
-        date=str(dims["stat_time_day"])[:10],
-        platform="tiktok",
-        account_id=advertiser_id,
-        account_name=None,
-        campaign_id=m.get("campaign_id"),
-        campaign_name=m.get("campaign_name"),
-        objective=(str(m.get("objective_type") or "").lower() or None),
-        ad_set_id=m.get("adgroup_id"),
-        ad_set_name=m.get("adgroup_name"),
-        ad_id=dims.get("ad_id"),
-        ad_name=m.get("ad_name"),
-        ad_format="video",
-        impressions=int(float(m.get("impressions") or 0)),
-        clicks=int(float(m.get("clicks") or 0)),
-        spend=float(m.get("spend") or 0),
-        conversions=float(m.get("conversion") or 0),
-        revenue=float(m.get("total_complete_payment_rate") or 0),
-        frequency=float(m["frequency"]) if m.get("frequency") not in (None, "") else None,
-        video_views=int(float(views)) if views not in (None, "") else None,
+        {
+            "date": str(dims["stat_time_day"])[:10],
+            "platform": "tiktok",
+            "account_id": advertiser_id,
+            "account_name": None,
+            "campaign_id": m.get("campaign_id"),
+            "campaign_name": m.get("campaign_name"),
+            "objective": (str(m.get("objective_type") or "").lower() or None),
+            "ad_set_id": m.get("adgroup_id"),
+            "ad_set_name": m.get("adgroup_name"),
+            "ad_id": dims.get("ad_id"),
+            "ad_name": m.get("ad_name"),
+            "ad_format": "video",
+            "impressions": int(float(m.get("impressions") or 0)),
+            "clicks": int(float(m.get("clicks") or 0)),
+            "spend": float(m.get("spend") or 0),
+            "conversions": float(m.get("conversion") or 0),
+            "revenue": float(m.get("total_complete_payment_rate") or 0),
+            "frequency": float(m["frequency"]) if m.get("frequency") not in (None, "") else None,
+            "video_views": int(float(views)) if views not in (None, "") else None,
+        },
     )
 
 

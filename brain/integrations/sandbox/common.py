@@ -92,41 +92,32 @@ def cached_simulation(vertical: str, seed: int, days: int, today: date) -> Simul
     return simulate(vertical, days=days, seed=seed, today=today)
 
 
-@dataclass(frozen=True)
-class AdRow:
-    """One ad on one day of the simulated world, with provider-neutral ids and names."""
-
-    day: date
-    account_id: str
-    campaign_id: str
-    campaign_name: str
-    objective: str
-    ad_set_id: str
-    ad_set_name: str
-    ad_id: str
-    ad_name: str
-    ad_format: str
-    impressions: int
-    clicks: int
-    spend: float
-    conversions: float
-    revenue: float
-    frequency: float
-    video_views: int | None
+# One ad on one day of the simulated world, with provider-neutral ids and names:
+# (day, account_id, campaign_id, campaign_name, objective, ad_set_id, ad_set_name, ad_id,
+#  ad_name, ad_format, impressions, clicks, spend, conversions, revenue, frequency,
+#  video_views) — the simulators unpack it in this order. A plain tuple of plain values on
+# purpose: the garbage collector stops tracking those, and a world holds tens of thousands
+# of rows for as long as the process lives (as objects, every full collection walked them).
+AdRow = tuple[
+    date, str, str, str, str, str, str, str, str, str, int, int, float, float, float, float,
+    int | None,
+]
 
 
 @dataclass(frozen=True)
 class AdTable:
-    """The ad-day rows of some channels, ordered by (day, ad), with a date index."""
+    """The ad-day rows of some channels per ad account, each account's ordered by (day, ad
+    id) with a date index, as a provider's reporting store would hold them."""
 
-    rows: tuple[AdRow, ...]
-    days: tuple[date, ...]
+    rows: dict[str, tuple[AdRow, ...]]
+    days: dict[str, tuple[date, ...]]
 
-    def between(self, start: date, end: date) -> Sequence[AdRow]:
-        """Rows with `start <= day <= end`, in order (a slice, no copy of the table)."""
-        lo = bisect.bisect_left(self.days, start)
-        hi = bisect.bisect_right(self.days, end)
-        return self.rows[lo:hi]
+    def between(self, account: str, start: date, end: date) -> Sequence[AdRow]:
+        """The account's rows with `start <= day <= end`, in order (a slice of its table)."""
+        days = self.days.get(account, ())
+        lo = bisect.bisect_left(days, start)
+        hi = bisect.bisect_right(days, end)
+        return self.rows.get(account, ())[lo:hi]
 
 
 def numeric_id(prefix: int, index: int) -> str:
@@ -141,7 +132,7 @@ def ad_table(
     """The simulated world's ad-day rows for channels on `platforms`."""
     sim = cached_simulation(vertical, seed, days, today)
     m = sim.metrics
-    rows: list[AdRow] = []
+    by_account: dict[str, list[tuple[tuple[date, int], AdRow]]] = {}
     wanted = {i for i, ch in enumerate(sim.channels) if ch.platform in platforms}
     columns = zip(
         m.day.tolist(), m.creative.tolist(), m.channel.tolist(), m.campaign.tolist(),
@@ -154,28 +145,20 @@ def ad_table(
         creative = sim.creatives[k]
         campaign = sim.campaigns[cp]
         ad_set = sim.ad_sets[creative.ad_set]
-        rows.append(
-            AdRow(
-                day=sim.start + timedelta(days=day),
-                account_id=sim.channels[c].external_account_id,
-                campaign_id=numeric_id(23, cp),
-                campaign_name=campaign.name,
-                objective=campaign.objective,
-                ad_set_id=numeric_id(24, creative.ad_set),
-                ad_set_name=ad_set.name,
-                ad_id=numeric_id(25, k),
-                ad_name=creative.name,
-                ad_format=creative.format,
-                impressions=int(imps),
-                clicks=int(clicks),
-                spend=float(spend),
-                conversions=float(conv),
-                revenue=float(revenue),
-                frequency=float(freq),
-                video_views=int(views) if views >= 0 else None,
-            )
+        on = sim.start + timedelta(days=day)
+        account = sim.channels[c].external_account_id
+        row: AdRow = (
+            on, account, numeric_id(23, cp), campaign.name, campaign.objective,
+            numeric_id(24, creative.ad_set), ad_set.name, numeric_id(25, k), creative.name,
+            creative.format, int(imps), int(clicks), float(spend), float(conv),
+            float(revenue), float(freq), int(views) if views >= 0 else None,
         )
-    return AdTable(rows=tuple(rows), days=tuple(r.day for r in rows))
+        by_account.setdefault(account, []).append(((on, k), row))
+    rows: dict[str, tuple[AdRow, ...]] = {}
+    for account, keyed in by_account.items():
+        keyed.sort(key=lambda item: item[0])
+        rows[account] = tuple(row for _, row in keyed)
+    return AdTable(rows=rows, days={a: tuple(r[0] for r in rs) for a, rs in rows.items()})
 
 
 def accounts(context: SandboxContext, platforms: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -62,36 +62,40 @@ def _row(row: AdRow, customer_name: str, platform: str,
          ads: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """One GoogleAdsRow; `ads` caches the parts that are the same every day for an ad (the
     customer, campaign, ad group and ad objects)."""
+    (on, _, _, _, _, _, _, ad_id, _, _, impressions, clicks, spend, conversions, revenue, _,
+     views) = row
     metrics: dict[str, Any] = {
-        "impressions": str(row.impressions),
-        "clicks": str(row.clicks),
-        "costMicros": str(round(row.spend * 1_000_000)),
-        "conversions": row.conversions,
-        "conversionsValue": row.revenue,
+        "impressions": str(impressions),
+        "clicks": str(clicks),
+        "costMicros": str(round(spend * 1_000_000)),
+        "conversions": conversions,
+        "conversionsValue": revenue,
     }
-    if row.video_views is not None:
-        metrics["videoViews"] = str(row.video_views)
-    static = ads.get(row.ad_id) if ads is not None else None
+    if views is not None:
+        metrics["videoViews"] = str(views)
+    static = ads.get(ad_id) if ads is not None else None
     if static is None:
         static = _static(row, customer_name, platform)
         if ads is not None:
-            ads[row.ad_id] = static
-    return {**static, "metrics": metrics, "segments": {"date": row.day.isoformat()}}
+            ads[ad_id] = static
+    return {**static, "metrics": metrics, "segments": {"date": on.isoformat()}}
 
 
 def _static(row: AdRow, customer_name: str, platform: str) -> dict[str, Any]:
-    digits = customer_digits(row.account_id)
+    (_, account_id, campaign_id, campaign_name, _, ad_set_id, ad_set_name, ad_id, ad_name,
+     ad_format, *_) = row
+    digits = customer_digits(account_id)
     return {
         "customer": {"resourceName": f"customers/{digits}", "id": digits,
                      "descriptiveName": customer_name},
-        "campaign": {"resourceName": f"customers/{digits}/campaigns/{row.campaign_id}",
-                     "id": row.campaign_id, "name": row.campaign_name,
+        "campaign": {"resourceName": f"customers/{digits}/campaigns/{campaign_id}",
+                     "id": campaign_id, "name": campaign_name,
                      "advertisingChannelType": "VIDEO" if platform == "youtube" else "SEARCH"},
-        "adGroup": {"resourceName": f"customers/{digits}/adGroups/{row.ad_set_id}",
-                    "id": row.ad_set_id, "name": row.ad_set_name},
-        "adGroupAd": {"resourceName": f"customers/{digits}/adGroupAds/{row.ad_set_id}~{row.ad_id}",
-                      "ad": {"id": row.ad_id, "name": row.ad_name,
-                             "type": _AD_TYPES.get(row.ad_format, "RESPONSIVE_SEARCH_AD")}},
+        "adGroup": {"resourceName": f"customers/{digits}/adGroups/{ad_set_id}",
+                    "id": ad_set_id, "name": ad_set_name},
+        "adGroupAd": {"resourceName": f"customers/{digits}/adGroupAds/{ad_set_id}~{ad_id}",
+                      "ad": {"id": ad_id, "name": ad_name,
+                             "type": _AD_TYPES.get(ad_format, "RESPONSIVE_SEARCH_AD")}},
     }
 
 
@@ -101,6 +105,8 @@ def google_ads_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
     sim = context.simulation()
     platform_of = {customer_digits(ch.external_account_id): ch.platform
                    for ch in sim.channels if ch.platform in PLATFORMS}
+    account_of = {customer_digits(ch.external_account_id): ch.external_account_id
+                  for ch in sim.channels if ch.platform in PLATFORMS}
     names = {customer_digits(a): n for a, n in accounts(context, PLATFORMS)}
     table = context_ad_table(context, PLATFORMS)
     prefix = f"/{API_VERSION}/customers"
@@ -148,9 +154,7 @@ def google_ads_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
                                 "date range only.", {"queryError": "PROHIBITED_RESOURCE_TYPE_IN_"
                                                                    "FROM_CLAUSE"}, stream=True)
         since, until = date.fromisoformat(between.group(1)), date.fromisoformat(between.group(2))
-        rows = [r for r in table.between(since, until)
-                if customer_digits(r.account_id) == customer]
-        rows.sort(key=lambda r: (r.day, int(r.ad_id)))
+        rows = table.between(account_of[customer], since, until)  # by date, then ad id
         mask = ("customer.id,customer.descriptiveName,campaign.id,campaign.name,"
                 "campaign.advertisingChannelType,adGroup.id,adGroup.name,adGroupAd.ad.id,"
                 "adGroupAd.ad.name,adGroupAd.ad.type,segments.date,metrics.impressions,"

@@ -50,35 +50,37 @@ def _offset(cursor: str | None) -> int:
 
 def _insight(row: AdRow, ads: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """One insights row; `ads` caches the fields that are the same every day for an ad."""
-    static = ads.get(row.ad_id) if ads is not None else None
+    (on, account_id, campaign_id, campaign_name, objective, ad_set_id, ad_set_name, ad_id,
+     ad_name, _, impressions, clicks, spend, conversions, revenue, frequency, views) = row
+    static = ads.get(ad_id) if ads is not None else None
     if static is None:
         static = {
-            "account_id": row.account_id.removeprefix("act_"),
+            "account_id": account_id.removeprefix("act_"),
             "account_name": "Meta Ads",
-            "campaign_id": row.campaign_id,
-            "campaign_name": row.campaign_name,
-            "objective": row.objective.upper(),
-            "adset_id": row.ad_set_id,
-            "adset_name": row.ad_set_name,
-            "ad_id": row.ad_id,
-            "ad_name": row.ad_name,
+            "campaign_id": campaign_id,
+            "campaign_name": campaign_name,
+            "objective": objective.upper(),
+            "adset_id": ad_set_id,
+            "adset_name": ad_set_name,
+            "ad_id": ad_id,
+            "ad_name": ad_name,
         }
         if ads is not None:
-            ads[row.ad_id] = static
-    day = row.day.isoformat()
+            ads[ad_id] = static
+    day = on.isoformat()
     item: dict[str, Any] = {
         **static,
-        "impressions": str(row.impressions),
-        "clicks": str(row.clicks),
-        "spend": repr(row.spend),
-        "frequency": repr(row.frequency),
-        "actions": [{"action_type": "purchase", "value": repr(row.conversions)}],
-        "action_values": [{"action_type": "purchase", "value": repr(row.revenue)}],
+        "impressions": str(impressions),
+        "clicks": str(clicks),
+        "spend": repr(spend),
+        "frequency": repr(frequency),
+        "actions": [{"action_type": "purchase", "value": repr(conversions)}],
+        "action_values": [{"action_type": "purchase", "value": repr(revenue)}],
         "date_start": day,
         "date_stop": day,
     }
-    if row.video_views is not None:
-        item["video_play_actions"] = [{"action_type": "video_view", "value": str(row.video_views)}]
+    if views is not None:
+        item["video_play_actions"] = [{"action_type": "video_view", "value": str(views)}]
     return item
 
 
@@ -139,7 +141,7 @@ def meta_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
         offset = _offset(params.get("after"))
         if offset < 0 or limit < 1:
             return _error(400, 100, "(#100) Invalid parameter: after")
-        rows = [r for r in table.between(since, until) if r.account_id == account]
+        rows = table.between(account, since, until)
         page = rows[offset : offset + limit]
         body: dict[str, Any] = {"data": [_insight(r, ads) for r in page]}
         if page:

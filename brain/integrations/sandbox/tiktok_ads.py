@@ -36,23 +36,24 @@ def envelope(code: int, message: str, data: Any = None) -> httpx.Response:
 
 
 def _item(row: AdRow) -> dict[str, Any]:
+    (on, _, campaign_id, campaign_name, objective, ad_set_id, ad_set_name, ad_id, ad_name, _,
+     impressions, clicks, spend, conversions, revenue, frequency, views) = row
     metrics = {
-        "campaign_id": row.campaign_id,
-        "campaign_name": row.campaign_name,
-        "adgroup_id": row.ad_set_id,
-        "adgroup_name": row.ad_set_name,
-        "ad_name": row.ad_name,
-        "objective_type": row.objective.upper(),
-        "spend": f"{row.spend:.2f}",
-        "impressions": str(row.impressions),
-        "clicks": str(row.clicks),
-        "conversion": repr(row.conversions),
-        "total_complete_payment_rate": f"{row.revenue:.2f}",
-        "frequency": f"{row.frequency:.4f}",
-        "video_play_actions": str(row.video_views if row.video_views is not None else 0),
+        "campaign_id": campaign_id,
+        "campaign_name": campaign_name,
+        "adgroup_id": ad_set_id,
+        "adgroup_name": ad_set_name,
+        "ad_name": ad_name,
+        "objective_type": objective.upper(),
+        "spend": f"{spend:.2f}",
+        "impressions": str(impressions),
+        "clicks": str(clicks),
+        "conversion": repr(conversions),
+        "total_complete_payment_rate": f"{revenue:.2f}",
+        "frequency": f"{frequency:.4f}",
+        "video_play_actions": str(views if views is not None else 0),
     }
-    return {"dimensions": {"ad_id": row.ad_id,
-                           "stat_time_day": f"{row.day.isoformat()} 00:00:00"},
+    return {"dimensions": {"ad_id": ad_id, "stat_time_day": f"{on.isoformat()} 00:00:00"},
             "metrics": metrics}
 
 
@@ -100,7 +101,7 @@ def tiktok_sandbox(context: SandboxContext) -> httpx.AsyncBaseTransport:
             return envelope(40002, "The sandbox serves AUCTION_AD by ad_id, stat_time_day.")
         if (end - start).days > 29:
             return envelope(40002, "The time range of stat_time_day cannot exceed 30 days.")
-        rows = [r for r in table.between(start, end) if r.account_id == advertiser]
+        rows = table.between(advertiser, start, end)
         total_page = max(1, math.ceil(len(rows) / page_size))
         chunk = rows[(page - 1) * page_size : page * page_size] if page >= 1 else []
         return envelope(0, "OK", {
