@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,7 +21,7 @@ from brain.core.jobs import CeleryDispatcher, Dispatcher, load_job_modules
 from brain.core.limits import RequestGuardMiddleware
 from brain.core.openapi import install_openapi
 from brain.core.pagination import CursorCodec
-from brain.core.runtime import Runtime
+from brain.core.runtime import Runtime, freeze_startup_heap
 from brain.settings import Settings
 
 logger = logging.getLogger("brain.app")
@@ -94,11 +93,7 @@ def create_app(
 
             configure(settings)
         if serving:
-            # Everything allocated so far (modules, routes, schemas) lives as long as the
-            # process: move it out of the collector's sight so full collections stay short
-            # and do not stretch the latency tail of requests.
-            gc.collect()
-            gc.freeze()
+            freeze_startup_heap()
         try:
             yield
         finally:

@@ -10,14 +10,24 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_init
 
 from brain.core.jobs import JOB_REGISTRY, load_job_modules
-from brain.core.runtime import Runtime
+from brain.core.runtime import Runtime, freeze_startup_heap
 from brain.settings import Settings, get_settings
 
 logger = logging.getLogger("brain.worker")
 
 celery_app = Celery("brain")
+
+
+def _settle_worker_heap(**_: Any) -> None:
+    """A worker's modules and job registry are loaded before its first task (and, with the
+    prefork pool, before the children fork): freeze them out of the collector's sight."""
+    freeze_startup_heap()
+
+
+worker_init.connect(_settle_worker_heap, weak=False)
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "purge-idempotency-records": {

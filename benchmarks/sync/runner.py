@@ -68,7 +68,7 @@ async def _backfill(database_url: str, var_dir: Path, verticals: list[str],
                     days: int) -> dict[str, Any]:
     from brain.core.db import BYPASS_INFO_KEY
     from brain.core.jobs import load_job_modules
-    from brain.core.runtime import Runtime
+    from brain.core.runtime import Runtime, freeze_startup_heap
     from brain.integrations.engine import SyncEngine
     from brain.integrations.factory import sandbox_context
     from brain.integrations.loaders import job_auth
@@ -108,10 +108,12 @@ async def _backfill(database_url: str, var_dir: Path, verticals: list[str],
                     await session.commit()
                 runs.append((vertical, provider, run.id))
         # Before the clock starts, as in a running worker and at a real provider: the job
-        # modules are imported (a worker does it at start-up) and each simulated provider
-        # has generated its world (the data a real provider already holds). Serving it —
-        # paging, rendering, JSON, injected faults — is inside the measured run.
+        # modules are imported and the start-up heap frozen (what a worker does at start-up,
+        # `brain.worker`), and each simulated provider has generated its world (the data a
+        # real provider already holds). Serving it — paging, rendering, JSON, injected
+        # faults — is inside the measured run.
         load_job_modules()
+        freeze_startup_heap()
         async with runtime.session_factory() as session:
             session.info[BYPASS_INFO_KEY] = True
             for _, provider, run_id in runs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -50,3 +51,13 @@ class Runtime:
         await self.cache.close()
         if self.owns_engine:
             await self.engine.dispose()
+
+
+def freeze_startup_heap() -> None:
+    """Once start-up is done (modules, routes, schemas, job registry): everything allocated so
+    far lives as long as the process, so move it out of the garbage collector's sight. Full
+    collections then walk only what requests and jobs allocate, which keeps them short (they
+    otherwise stretch request latency and cost a sync about a tenth of its CPU). Forked worker
+    processes inherit the frozen set without touching its pages."""
+    gc.collect()
+    gc.freeze()

@@ -74,3 +74,18 @@ def test_every_scheduled_task_is_a_registered_job() -> None:
     load_job_modules()
     missing = [e["task"] for e in BEAT_SCHEDULE.values() if e["task"] not in JOB_REGISTRY]
     assert not missing, f"beat schedules tasks no module defines: {missing}"
+
+
+def test_a_starting_worker_freezes_its_start_up_heap() -> None:
+    import gc
+
+    from celery.signals import worker_init
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        worker_init.send(sender=None)
+        # Everything the process had allocated is out of the collector's sight.
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
