@@ -4,7 +4,7 @@
 // Uses Debian's Chromium (CHROME_PATH, default /usr/bin/chromium); writes results.json.
 // Run: npm --prefix benchmarks/web ci && npm --prefix benchmarks/web run lighthouse
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -162,6 +162,7 @@ async function audit(url, chrome, formFactor, cookie, { warm = false } = {}) {
   const lhr = result.lhr;
   const score = (id) => Math.round((lhr.categories[id]?.score ?? 0) * 100);
   return {
+    lhr,
     url: new URL(url).pathname,
     formFactor: warm ? `${formFactor} (warm cache)` : formFactor,
     performance: score('performance'),
@@ -178,32 +179,57 @@ async function audit(url, chrome, formFactor, cookie, { warm = false } = {}) {
 }
 
 const FACE_PATH = '/';
-const server = await startBrain();
-const demo = await startDemo();
+// A partial run for iterating (the default is the full run, which writes results.json):
+//   LH_PAGES=login,data,face,face-warm  LH_PRESETS=desktop,mobile  LH_RUNS=3 (median by score)
+//   LH_LHR_DIR=/tmp/lhr (keep each audit's full Lighthouse JSON there)
+const list = (name, all) => (process.env[name] ? process.env[name].split(',').map((s) => s.trim()).filter(Boolean) : all);
+const pages = list('LH_PAGES', ['login', 'data', 'face', 'face-warm']);
+const presets = list('LH_PRESETS', ['desktop', 'mobile']);
+const runs = Math.max(1, Number(process.env.LH_RUNS ?? 1));
+const lhrDir = process.env.LH_LHR_DIR;
+const partial = Boolean(process.env.LH_PAGES || process.env.LH_PRESETS || process.env.LH_RUNS);
+const needsServer = pages.includes('login') || pages.includes('data');
+const needsDemo = pages.includes('face') || pages.includes('face-warm');
+const server = needsServer ? await startBrain() : undefined;
+const demo = needsDemo ? await startDemo() : undefined;
 const chrome = await chromeLauncher.launch({ chromePath, chromeFlags: ['--headless=new', '--no-sandbox'] });
 try {
-  const cookie = await seed(server.url);
-  const demoCookie = await runBrain(demo);
+  const cookie = pages.includes('data') ? await seed(server.url) : undefined;
+  const demoCookie = needsDemo ? await runBrain(demo) : undefined;
+  if (lhrDir) mkdirSync(lhrDir, { recursive: true });
+  /** The audit `runs` times; the run with the median performance score. */
+  const measure = async (name, ...args) => {
+    const all = [];
+    for (let i = 0; i < runs; i += 1) {
+      const { lhr, ...row } = await audit(...args);
+      if (lhrDir) writeFileSync(join(lhrDir, `${name}-${row.formFactor.replace(/\W+/g, '-')}-${i}.json`), JSON.stringify(lhr));
+      all.push(row);
+    }
+    all.sort((a, b) => a.performance - b.performance);
+    return all[Math.floor(all.length / 2)];
+  };
   const results = [];
-  for (const formFactor of ['desktop', 'mobile']) {
-    results.push(await audit(`${server.url}/login`, chrome, formFactor));
-    results.push(await audit(`${server.url}/data`, chrome, formFactor, cookie));
-    results.push(await audit(`${demo.url}${FACE_PATH}`, chrome, formFactor, demoCookie));
+  for (const formFactor of presets) {
+    if (pages.includes('login')) results.push(await measure('login', `${server.url}/login`, chrome, formFactor));
+    if (pages.includes('data')) results.push(await measure('data', `${server.url}/data`, chrome, formFactor, cookie));
+    if (pages.includes('face')) results.push(await measure('face', `${demo.url}${FACE_PATH}`, chrome, formFactor, demoCookie));
   }
   // FACE again from a warm cache: the "fully rendered in < 1 s" measurement (LCP).
-  results.push(await audit(`${demo.url}${FACE_PATH}`, chrome, 'desktop', demoCookie, { warm: true }));
+  if (pages.includes('face-warm')) results.push(await measure('face', `${demo.url}${FACE_PATH}`, chrome, 'desktop', demoCookie, { warm: true }));
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     chromium: chromePath,
     results,
   };
-  writeFileSync(join(here, 'results.json'), JSON.stringify(report, null, 2) + '\n');
+  // Only the full run is the record; a partial one prints its table.
+  if (!partial) writeFileSync(join(here, 'results.json'), JSON.stringify(report, null, 2) + '\n');
   console.table(results.map(({ failedAccessibilityAudits, ...rest }) => ({ ...rest, a11yFailures: failedAccessibilityAudits.join(',') })));
 } finally {
   await chrome.kill();
-  server.child.kill('SIGKILL');
-  demo.child.kill('SIGKILL');
-  rmSync(server.varDir, { recursive: true, force: true });
-  rmSync(demo.varDir, { recursive: true, force: true });
+  for (const started of [server, demo]) {
+    if (!started) continue;
+    started.child.kill('SIGKILL');
+    rmSync(started.varDir, { recursive: true, force: true });
+  }
 }

@@ -66,8 +66,7 @@ test('forgot password: the emailed link sets a new password', async ({ page }) =
 
 test('Spanish: the language switch translates the login page', async ({ page }) => {
   await page.goto('/login');
-  await page.getByRole('textbox', { name: 'Language' }).click();
-  await page.getByRole('option', { name: 'Español' }).click();
+  await page.getByRole('combobox', { name: 'Language' }).selectOption({ label: 'Español' });
   await expect(page.getByRole('heading', { name: 'Inicia sesión en Brain' })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', 'es');
 });

@@ -29,6 +29,8 @@ test('import a CSV: progress, the row-level error report, then the overview char
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
   await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
+  // Charts are drawn when they come near the viewport: scroll to them as a reader would.
+  await page.getByRole('region', { name: 'Spend by channel' }).scrollIntoViewIfNeeded();
   await expect(page.getByRole('region', { name: 'Spend by channel' }).locator('.recharts-surface').first()).toBeVisible();
   // 5 days of 101..105 (Meta) + 81..85 (Google).
   await expect(page.getByText('930', { exact: true })).toBeVisible();

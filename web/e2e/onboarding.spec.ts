@@ -90,7 +90,10 @@ test('sign up, verify, sandbox data, sync, run the brain, read the story, accept
   await expect(narrative).toContainText('C12');
   const actions = page.getByRole('region', { name: 'Top 3 actions' }).getByRole('article');
   await expect(actions).toHaveCount(3);
-  await expect(page.getByRole('region', { name: 'Spend by channel' }).locator('.recharts-surface').first()).toBeVisible({ timeout: 30_000 });
+  // Charts are drawn when they come near the viewport: scroll to them as a reader would.
+  const spend = page.getByRole('region', { name: 'Spend by channel' });
+  await spend.scrollIntoViewIfNeeded();
+  await expect(spend.locator('.recharts-surface').first()).toBeVisible({ timeout: 30_000 });
   await expect(page.getByRole('region', { name: 'ROAS trend' })).toBeVisible();
   await expect(checklist.getByTestId('onboarding-step-first_brain_run')).toHaveAttribute('data-done', 'true', { timeout: 30_000 });
   await expect(checklist.getByTestId('onboarding-progress')).toHaveText('4 of 5 steps done');

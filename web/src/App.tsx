@@ -33,7 +33,7 @@ export function makeQueryClient(): QueryClient {
   return client;
 }
 
-const queryClient = makeQueryClient();
+export const queryClient = makeQueryClient();
 
 export function App() {
   return (

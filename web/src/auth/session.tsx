@@ -21,6 +21,11 @@ export async function fetchMe(): Promise<Me | null> {
   }
 }
 
+/** The membership of the organization the user is working in (null when logged out). */
+export function currentMembership(me: Me | null | undefined): Me['memberships'][number] | undefined {
+  return me?.memberships.find((m) => m.organization_id === me.current_organization_id) ?? me?.memberships[0];
+}
+
 export interface SessionInfo {
   me: Me | null | undefined;
   isLoading: boolean;
@@ -35,9 +40,7 @@ export function useSession(): SessionInfo {
   const client = useQueryClient();
   const query = useQuery({ queryKey: ME_KEY, queryFn: fetchMe, staleTime: 60_000 });
   const me = query.data;
-  const membership =
-    me?.memberships.find((m) => m.organization_id === me.current_organization_id) ??
-    me?.memberships[0];
+  const membership = currentMembership(me);
   const permissions = permissionsFor(membership?.role);
   const refresh = useCallback(async () => {
     await client.invalidateQueries({ queryKey: ME_KEY });

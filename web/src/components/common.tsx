@@ -3,6 +3,7 @@ import { Box, Button, Group, Paper, Skeleton, Stack, Text, Title } from '@mantin
 import { useEffect, type ReactNode } from 'react';
 
 import { useI18n } from '../i18n';
+import { dateTimeFormat } from '../i18n/formats';
 
 export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: string; actions?: ReactNode }) {
   useEffect(() => {
@@ -77,7 +78,7 @@ export function useFormatDate(): (iso: string | null | undefined) => string {
   const { locale, t } = useI18n();
   return (iso) => {
     if (!iso) return t('app.never');
-    return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+    return dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
   };
 }
 

@@ -1,5 +1,5 @@
 /** Header controls shared by the app shell and the auth pages: language and color scheme. */
-import { ActionIcon, Select, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
+import { ActionIcon, NativeSelect, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
 
 import { LOCALES, useI18n, type Locale } from '../i18n';
 
@@ -20,18 +20,18 @@ export function ColorSchemeToggle() {
   );
 }
 
+/** The browser's own select: light to render (it is in the header of every page, twice in
+ * the shell: header and phone menu), and the platform's picker on a phone. */
 export function LanguageSelect() {
   const { t, locale, setLocale } = useI18n();
   return (
-    <Select
+    <NativeSelect
       aria-label={t('shell.language')}
       data={LOCALES}
       value={locale}
-      onChange={(value) => value && setLocale(value as Locale)}
-      allowDeselect={false}
+      onChange={(event) => setLocale(event.currentTarget.value as Locale)}
       w={120}
       size="sm"
-      comboboxProps={{ withinPortal: true }}
     />
   );
 }

@@ -9,10 +9,10 @@
  * progress appears in the free space on the left of the right-hand controls, which have a
  * fixed size (on a phone the user menu is the member's initials).
  */
-import { Alert, AppShell, Avatar, Box, Burger, Button, Group, Menu, NavLink, ScrollArea, Select, Stack, Text, UnstyledButton } from '@mantine/core';
+import { Alert, AppShell, Avatar, Box, Burger, Button, Group, Menu, NavLink, ScrollArea, Select, Stack, Text, UnstyledButton, VisuallyHidden } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQueryClient, QueryErrorResetBoundary } from '@tanstack/react-query';
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { lazy, memo, startTransition, Suspense, useCallback, useEffect, useState } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 
 import { api, unwrap } from '../api/client';
@@ -25,10 +25,18 @@ import { notifyError, notifySuccess } from '../lib/notify';
 import { operatorFlag } from '../pages/operator/access';
 import { ColorSchemeToggle, LanguageSelect } from './Controls';
 import { useRouteFocus } from './RouteFocus';
+import type { PageModule } from '../routes';
 
 // Its own chunk (strings and queries of the billing pages stay out of the shell's bundle).
-const BillingBanner = lazy(() => import('../pages/billing/BillingBanner'));
-const OnboardingProgress = lazy(() => import('../onboarding/HeaderProgress'));
+const loadBillingBanner = () => import('../pages/billing/BillingBanner');
+const loadOnboardingProgress = () => import('../onboarding/HeaderProgress');
+const BillingBanner = lazy(loadBillingBanner);
+const OnboardingProgress = lazy(loadOnboardingProgress);
+
+/** Starts fetching the shell's lazy parts (before the session is known; see preloadRoute). */
+export function preloadShell(): Promise<PageModule>[] {
+  return [loadBillingBanner(), loadOnboardingProgress()];
+}
 
 /** How long the page waits for the billing banner's answer before it is shown anyway. */
 export const BANNER_WAIT_MS = 2500;
@@ -158,15 +166,24 @@ function UserMenu() {
   return (
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
-        {/* The name is the visible label (the accessible name starts with it, as it must). */}
-        <UnstyledButton aria-label={`${me.user.name}, ${t('shell.userMenu')}`} px="xs" py={4}>
+        {/* No aria-label: the name is what the button shows (initials on a phone, the full name
+            from sm up), completed by visually hidden text, so the visible label is always part
+            of the accessible name (WCAG 2.5.3): "AB (Alice Brown), Account menu" on a phone,
+            "Alice Brown, Account menu" above. */}
+        <UnstyledButton px="xs" py={4}>
           <Group gap={4} wrap="nowrap">
-            <Avatar size={28} radius="xl" color="blue" hiddenFrom="sm" aria-hidden="true">
-              {initials(me.user.name)}
-            </Avatar>
-            <Text size="sm" fw={600} truncate maw={180} visibleFrom="sm">
-              {me.user.name}
-            </Text>
+            <Box hiddenFrom="sm">
+              <Avatar size={28} radius="xl" color="blue">
+                {initials(me.user.name)}
+              </Avatar>
+              <VisuallyHidden>{` (${me.user.name}), ${t('shell.userMenu')}`}</VisuallyHidden>
+            </Box>
+            <Box visibleFrom="sm">
+              <Text size="sm" fw={600} truncate maw={180}>
+                {me.user.name}
+              </Text>
+              <VisuallyHidden>{`, ${t('shell.userMenu')}`}</VisuallyHidden>
+            </Box>
             <Text component="span" size="xs" aria-hidden="true">
               ▾
             </Text>
@@ -225,13 +242,66 @@ function useBannersSettled(waiting: boolean): [boolean, () => void] {
   return [settled || !waiting, settle];
 }
 
+/**
+ * False on the first render, true right after it: the navigation's links (two dozen
+ * components, hidden in the phone menu) are rendered in a transition after the first paint,
+ * in slices, instead of in the same task as the page.
+ */
+function useLater(): boolean {
+  const [ready, setReady] = useState(false);
+  useEffect(() => startTransition(() => setReady(true)), []);
+  return ready;
+}
+
+/** The navigation: only what the member may use. Re-rendered only when the session or the
+ * address changes (not when the shell's own state does). */
+const NavItems = memo(function NavItems({ onNavigate }: { onNavigate: () => void }) {
+  const t = useT();
+  const { me, can } = useSession();
+  const location = useLocation();
+  const isOperator = operatorFlag(me) === true;
+  return (
+    <Stack gap="md">
+      {NAV.map((group) => {
+        const items = group.items.filter((item) => (!item.permission || can(item.permission)) && (!item.operator || isOperator));
+        if (items.length === 0) return null;
+        return (
+          <div key={group.label}>
+            <Text size="xs" fw={700} tt="uppercase" c="dimmed" px="sm" mb={4} component="h2">
+              {t(group.label)}
+            </Text>
+            {items.map((item) => {
+              const active = item.to === '/' ? location.pathname === '/' : location.pathname.startsWith(item.to);
+              return (
+                <NavLink
+                  key={item.to}
+                  component={Link}
+                  to={item.to}
+                  label={t(item.label)}
+                  active={active}
+                  variant="filled"
+                  aria-current={active ? 'page' : undefined}
+                  onClick={onNavigate}
+                />
+              );
+            })}
+          </div>
+        );
+      })}
+      <Group hiddenFrom="sm" px="sm">
+        <LanguageSelect />
+      </Group>
+    </Stack>
+  );
+});
+
 export function Shell() {
   const t = useT();
   const [opened, { toggle, close }] = useDisclosure();
-  const { me, can, orgId } = useSession();
+  const { me, orgId } = useSession();
   const location = useLocation();
-  const isOperator = operatorFlag(me) === true;
   const withBanner = Boolean(me && orgId);
+  const navReady = useLater();
   const [settled, settle] = useBannersSettled(withBanner);
   useRouteFocus();
   return (
@@ -272,39 +342,7 @@ export function Shell() {
           </Group>
         </AppShell.Header>
         <AppShell.Navbar p="sm" component="nav" aria-label={t('nav.main')}>
-          <ScrollArea>
-            <Stack gap="md">
-              {NAV.map((group) => {
-                const items = group.items.filter((item) => (!item.permission || can(item.permission)) && (!item.operator || isOperator));
-                if (items.length === 0) return null;
-                return (
-                  <div key={group.label}>
-                    <Text size="xs" fw={700} tt="uppercase" c="dimmed" px="sm" mb={4} component="h2">
-                      {t(group.label)}
-                    </Text>
-                    {items.map((item) => {
-                      const active = item.to === '/' ? location.pathname === '/' : location.pathname.startsWith(item.to);
-                      return (
-                        <NavLink
-                          key={item.to}
-                          component={Link}
-                          to={item.to}
-                          label={t(item.label)}
-                          active={active}
-                          variant="filled"
-                          aria-current={active ? 'page' : undefined}
-                          onClick={close}
-                        />
-                      );
-                    })}
-                  </div>
-                );
-              })}
-              <Group hiddenFrom="sm" px="sm">
-                <LanguageSelect />
-              </Group>
-            </Stack>
-          </ScrollArea>
+          <ScrollArea>{navReady && <NavItems onNavigate={close} />}</ScrollArea>
         </AppShell.Navbar>
         <AppShell.Main id="main" tabIndex={-1}>
           {me && !me.user.email_verified && <VerifyBanner />}

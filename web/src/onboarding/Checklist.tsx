@@ -10,6 +10,7 @@ import { Link } from 'react-router-dom';
 
 import { useSession } from '../auth/session';
 import { useI18n } from '../i18n';
+import { dateTimeFormat } from '../i18n/formats';
 import { notifyError, notifySuccess } from '../lib/notify';
 import { useDismissOnboarding, useOnboarding, useResendVerification } from './api';
 import { useOnboardingT, type OnboardingKey } from './i18n';
@@ -68,7 +69,7 @@ function StepActions({ step, onNavigate }: { step: OnboardingStep; onNavigate?: 
 function StepItem({ step, index, next, onNavigate }: { step: OnboardingStep; index: number; next: boolean; onNavigate?: () => void }) {
   const t = useOnboardingT();
   const { locale } = useI18n();
-  const day = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
+  const day = dateTimeFormat(locale, { dateStyle: 'medium' });
   return (
     <li data-testid={`onboarding-step-${step.id}`} data-done={step.done ? 'true' : 'false'} style={{ listStyle: 'none' }}>
       <Group align="flex-start" gap="sm" wrap="nowrap">

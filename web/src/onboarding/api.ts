@@ -17,17 +17,24 @@ import { checklistVisible, dataGate, type DataGate, type Onboarding } from './lo
 export const ONBOARDING_POLL_MS = 15_000;
 export const onboardingKey = (orgId: string | undefined): QueryKey => ['onboarding', orgId ?? null];
 
+/** The checklist's query (shared by the hook and the start-up prefetch, see preloadRoute). */
+export function onboardingQuery(orgId: string | undefined) {
+  return {
+    queryKey: onboardingKey(orgId),
+    queryFn: () => unwrap(api.GET('/api/v1/organizations/{org_id}/onboarding', { params: { path: { org_id: orgId ?? '' } } })),
+    staleTime: 2_000,
+    // A custom role without `organization:read` gets a 403: nothing to show, nothing to
+    // retry. A network hiccup or a 5xx is retried.
+    retry: (count: number, error: unknown) => count < 2 && !(error instanceof ApiError && error.status >= 400 && error.status < 500),
+  };
+}
+
 export function useOnboarding() {
   const { orgId } = useSession();
   return useQuery({
-    queryKey: onboardingKey(orgId),
-    queryFn: () => unwrap(api.GET('/api/v1/organizations/{org_id}/onboarding', { params: { path: { org_id: orgId ?? '' } } })),
+    ...onboardingQuery(orgId),
     enabled: Boolean(orgId),
-    staleTime: 2_000,
     refetchInterval: (query) => (checklistVisible(query.state.data) ? ONBOARDING_POLL_MS : false),
-    // A custom role without `organization:read` gets a 403: nothing to show, nothing to
-    // retry. A network hiccup or a 5xx is retried.
-    retry: (count, error) => count < 2 && !(error instanceof ApiError && error.status >= 400 && error.status < 500),
   });
 }
 

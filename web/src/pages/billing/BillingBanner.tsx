@@ -9,7 +9,8 @@ import { useLayoutEffect } from 'react';
 import { Link } from 'react-router-dom';
 
 import { useSession } from '../../auth/session';
-import { daysUntil, useBillingSummary, usePlan, type PlanOverview } from './api';
+import type { Prefetch } from '../../routes';
+import { daysUntil, planQuery, useBillingSummary, usePlan, type PlanOverview } from './api';
 import { billingLabel, useBillingFormats, useBillingT, type BillingTranslate } from './i18n';
 
 /** The trial banner shows in the trial's last week. */
@@ -53,6 +54,11 @@ export function bannerFor(
   }
   return null;
 }
+
+/** The plan, asked as soon as the session is known (see preloadRoute). */
+export const prefetch: Prefetch = (client, orgId) => {
+  void client.prefetchQuery(planQuery(orgId));
+};
 
 /**
  * `onSettled` is called once whether a banner shows is known (the plan and, when past due,

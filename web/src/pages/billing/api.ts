@@ -23,12 +23,16 @@ export const planKey = (orgId: string): QueryKey => ['billing', orgId, 'plan'];
 /** The plan, status, seats, entitlements and quotas (any member may read it). */
 export function usePlan(enabled = true) {
   const orgId = useOrgId();
-  return useQuery({
+  return useQuery({ ...planQuery(orgId), enabled });
+}
+
+/** The plan's query (shared by the hook and the start-up prefetch, see preloadRoute). */
+export function planQuery(orgId: string) {
+  return {
     queryKey: planKey(orgId),
     queryFn: () => unwrap(api.GET('/api/v1/organizations/{org_id}/plan', orgPath(orgId))),
     staleTime: 60_000,
-    enabled,
-  });
+  };
 }
 
 /** The billing page's summary (billing:read): mode, price, seats, next invoice, notices. */

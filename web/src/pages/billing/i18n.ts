@@ -6,6 +6,7 @@
 import { useCallback } from 'react';
 
 import { useI18n, type Locale } from '../../i18n';
+import { dateTimeFormat, numberFormat, perLocale } from '../../i18n/formats';
 
 const en = {
   'billing.title': 'Plan and billing',
@@ -360,27 +361,26 @@ export function billingLabel(t: BillingTranslate, prefix: string, value: string)
 /** Numbers, money and dates in the app's language. */
 export function useBillingFormats() {
   const { locale } = useI18n();
-  const count = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
-  const compact = new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 });
-  const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
-  const day = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
-  const moment = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+  return billingFormats(locale);
+}
+
+const billingFormats = perLocale((locale) => {
   const money = (amount: number, currency: string, cents: boolean) =>
-    new Intl.NumberFormat(locale, {
+    numberFormat(locale, {
       style: 'currency',
       currency: currency.toUpperCase(),
       maximumFractionDigits: cents ? 2 : 0,
       minimumFractionDigits: cents ? 2 : 0,
     }).format(amount);
   return {
-    count: (v: number) => count.format(v),
-    compact: (v: number) => compact.format(v),
-    percent: (v: number) => percent.format(v),
+    count: (v: number) => numberFormat(locale, { maximumFractionDigits: 0 }).format(v),
+    compact: (v: number) => numberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(v),
+    percent: (v: number) => numberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(v),
     /** Whole dollars (catalog prices). */
     usd: (v: number) => money(v, 'usd', false),
     /** An amount in the currency's smallest unit (Stripe's cents). */
     cents: (v: number, currency: string) => money(v / 100, currency, true),
-    day: (iso: string) => day.format(new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso)),
-    moment: (iso: string) => moment.format(new Date(iso)),
+    day: (iso: string) => dateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso)),
+    moment: (iso: string) => dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso)),
   };
-}
+});

@@ -8,18 +8,20 @@
  * the panels with answers of their own keep their final height while they load.
  */
 import { Button, Group, SegmentedControl, SimpleGrid, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
-import { useState } from 'react';
+import { startTransition, useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 
 import { useSession } from '../../auth/session';
 import { DataGuard, OnboardingPanel, useOnboarding } from '../../onboarding';
 import { EmptyState, PageHeader } from '../../components/common';
-import { PERIODS, PERSONAS, useFace, type Period, type Persona } from './api';
+import type { Prefetch } from '../../routes';
+import { onboardingQuery } from '../../onboarding/api';
+import { faceQuery, PERIODS, PERSONAS, useFace, type Period, type Persona } from './api';
 import { ActionCard, useDecide } from './components/Actions';
 import { Panel, QueryError } from './components/Panel';
 import { RunBrainButton, RunBrainInline } from './components/RunBrain';
 import { DailyCharts, FatigueChart } from './face/charts';
-import { useFaceParams } from './face/params';
+import { parsePeriod, parsePersona, useFaceParams } from './face/params';
 import { Alerts, KpiBar, Leaderboard, ModuleCards } from './face/parts';
 import { FaceSkeleton } from './face/skeleton';
 import { useBrainT, useFormats, type BrainKey } from './i18n';
@@ -48,6 +50,13 @@ function Controls({ persona, period, setPersona, setPeriod }: { persona: Persona
   );
 }
 
+/** The summary and the checklist the first render waits for, asked as soon as the session is
+ * known (see preloadRoute). */
+export const prefetch: Prefetch = (client, orgId, search) => {
+  void client.prefetchQuery(faceQuery(client, orgId, parsePersona(search.get('persona')), parsePeriod(search.get('period'))));
+  void client.prefetchQuery(onboardingQuery(orgId));
+};
+
 export default function Face() {
   const t = useBrainT();
   const f = useFormats();
@@ -61,7 +70,11 @@ export default function Face() {
   // checklist and show the skeleton under it.
   const settled = !face.isLoading && !onboarding.isLoading;
   const [shown, setShown] = useState(settled);
-  if (settled && !shown) setShown(true);
+  // The dashboard's first render with its answers is the biggest of the page: a transition,
+  // which React renders in slices between which the browser stays responsive (no long task).
+  useEffect(() => {
+    if (settled && !shown) startTransition(() => setShown(true));
+  }, [settled, shown]);
   const summary = face.data;
   return (
     <Stack>

@@ -4,7 +4,7 @@
  * `['brain', orgId]`, so finishing a run or deciding an action refreshes all brain answers
  * of the organization at once.
  */
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient, type QueryKey } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type FetchQueryOptions, type QueryClient, type QueryKey } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 
 import { api, unwrap, type Schemas } from '../../api/client';
@@ -42,11 +42,9 @@ export function needsRun(error: unknown): boolean {
  * a refetch after a run or a decision must not get the browser's cached copy, so once the
  * query has data every later fetch revalidates with the server.
  */
-export function useFace(persona: Persona, period: Period) {
-  const orgId = useOrgId();
-  const client = useQueryClient();
+export function faceQuery(client: QueryClient, orgId: string, persona: Persona, period: Period) {
   const queryKey = [...faceKey(orgId), persona, period];
-  return useQuery({
+  return {
     queryKey,
     queryFn: () =>
       unwrap(
@@ -56,7 +54,13 @@ export function useFace(persona: Persona, period: Period) {
         }),
       ),
     staleTime: 30_000,
-  });
+  } satisfies FetchQueryOptions<FaceSummary>;
+}
+
+export function useFace(persona: Persona, period: Period) {
+  const orgId = useOrgId();
+  const client = useQueryClient();
+  return useQuery(faceQuery(client, orgId, persona, period));
 }
 
 // --------------------------------------------------------------------------- runs

@@ -6,6 +6,7 @@
 import { useCallback } from 'react';
 
 import { useI18n, type Locale } from '../../i18n';
+import { dateTimeFormat, numberFormat, perLocale } from '../../i18n/formats';
 
 const en = {
   'face.title': 'Dashboard',
@@ -526,17 +527,21 @@ export function tone(color: 'red' | 'green' | 'yellow' | 'orange' | 'blue'): str
 /** Number formatters in the app's language (money without cents, ratios with two decimals). */
 export function useFormats() {
   const { locale } = useI18n();
-  const money = new Intl.NumberFormat(locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
-  const ratio = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
-  const signedPercent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' });
-  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
-  return {
-    money: (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : money.format(v)),
-    ratio: (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : `${ratio.format(v)}×`),
-    percent: (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : percent.format(v)),
-    signedPercent: (v: number | null | undefined) =>
-      v === null || v === undefined || !Number.isFinite(v) ? '—' : signedPercent.format(v),
-    day: (iso: string | null | undefined) => (iso ? date.format(new Date(`${iso.slice(0, 10)}T00:00:00Z`)) : '—'),
-  };
+  return brainFormats(locale);
 }
+
+const brainFormats = perLocale((locale) => {
+  const money = () => numberFormat(locale, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
+  const ratio = () => numberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const percent = () => numberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
+  const signedPercent = () => numberFormat(locale, { style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' });
+  const date = () => dateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' });
+  const known = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
+  return {
+    money: (v: number | null | undefined) => (known(v) ? money().format(v) : '—'),
+    ratio: (v: number | null | undefined) => (known(v) ? `${ratio().format(v)}×` : '—'),
+    percent: (v: number | null | undefined) => (known(v) ? percent().format(v) : '—'),
+    signedPercent: (v: number | null | undefined) => (known(v) ? signedPercent().format(v) : '—'),
+    day: (iso: string | null | undefined) => (iso ? date().format(new Date(`${iso.slice(0, 10)}T00:00:00Z`)) : '—'),
+  };
+});

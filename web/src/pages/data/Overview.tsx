@@ -1,18 +1,19 @@
 /**
  * The data overview (`/data`; the home page is the FACE dashboard): spend and revenue over time by
- * channel, from the warehouse's daily metrics, for the last 7/30/90 days of data.
+ * channel, from the warehouse's daily metrics, for the last 7/30/90 days of data. The charts are
+ * drawn when they come near the viewport (see LazyChart).
  */
-import { AreaChart } from '@mantine/charts';
-import '@mantine/charts/styles.css';
 import { Button, Paper, SegmentedControl, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router-dom';
 
 import { useOrgId, useSession } from '../../auth/session';
+import { AreaChart } from '../../components/charts/LazyChart';
 import { EmptyState, PageHeader, PageSkeleton, Section } from '../../components/common';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useI18n } from '../../i18n';
+import type { Prefetch } from '../../routes';
 import { loadSeries } from './metrics';
 
 const COLORS = ['blue.6', 'teal.6', 'grape.6', 'orange.6', 'red.6', 'cyan.6', 'lime.7', 'pink.6', 'indigo.6', 'yellow.7'];
@@ -30,12 +31,23 @@ function Kpi({ label, value }: { label: string; value: string }) {
   );
 }
 
+const DEFAULT_DAYS = '30';
+
+function overviewQuery(orgId: string, days: string) {
+  return { queryKey: ['overview', orgId, days], queryFn: () => loadSeries(orgId, Number(days)), staleTime: 60_000 };
+}
+
+/** The default period's series, asked as soon as the session is known (see preloadRoute). */
+export const prefetch: Prefetch = (client, orgId) => {
+  void client.prefetchQuery(overviewQuery(orgId, DEFAULT_DAYS));
+};
+
 export default function Overview() {
   const { t, locale } = useI18n();
   const orgId = useOrgId();
   const { can } = useSession();
-  const [days, setDays] = useState('30');
-  const data = useQuery({ queryKey: ['overview', orgId, days], queryFn: () => loadSeries(orgId, Number(days)), staleTime: 60_000 });
+  const [days, setDays] = useState(DEFAULT_DAYS);
+  const data = useQuery(overviewQuery(orgId, days));
   const money = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   const overview = data.data?.overview;

@@ -2,12 +2,12 @@
  * The dashboard's charts: spend and revenue by channel over the period, the blended ROAS
  * trend (both from the warehouse's daily metrics) and the 7-day fatigue risk of the most
  * at-risk creatives (ORACLE). Each has a text alternative (see ChartFigure), and each keeps
- * its height while loading, failed or empty (see ChartSlot).
+ * its height while loading, failed or empty (see ChartSlot). The pictures are drawn when
+ * they come near the viewport (see LazyChart): the first paint waits for no chart.
  */
-import { AreaChart, BarChart, LineChart } from '@mantine/charts';
-import '@mantine/charts/styles.css';
 import { SimpleGrid, Text } from '@mantine/core';
 
+import { AreaChart, BarChart, LineChart } from '../../../components/charts/LazyChart';
 import { needsRun, useDailySeries, useOracleCreatives, type Period } from '../api';
 import { ChartFigure, Panel, QueryError } from '../components/Panel';
 import { useBrainT, useFormats } from '../i18n';
