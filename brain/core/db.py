@@ -47,6 +47,11 @@ def ensure_sqlite_directory(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _is_sqlite_memory(url: str) -> bool:
+    """An in-memory SQLite database gets SQLAlchemy's own pool (one shared connection)."""
+    return url.startswith("sqlite") and (":memory:" in url or url.rstrip("/").endswith(":"))
+
+
 def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine:
     """An async engine for the configured URL, with the dialect's connection set-up."""
     url = settings.database_url
@@ -56,7 +61,9 @@ def create_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine
     if url.startswith("sqlite"):
         ensure_sqlite_directory(url)
         kwargs.setdefault("connect_args", {"timeout": 30})
-    elif not null_pool:
+    if not null_pool and not _is_sqlite_memory(url):
+        # Enough pooled connections for the requests a process serves at once: one past the
+        # pool is opened and closed per checkout (for SQLite, a thread and its pragmas too).
         kwargs["pool_size"] = settings.database_pool_size
         kwargs["max_overflow"] = max(1, settings.database_pool_size // 2)
     engine = create_async_engine(url, **kwargs)

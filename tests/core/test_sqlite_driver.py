@@ -162,3 +162,17 @@ async def test_the_cursor_api_directly() -> None:
         await conn.rollback()
     finally:
         await conn.close()
+
+
+async def test_a_file_database_pools_as_many_connections_as_configured(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'pool.db'}",
+                        var_dir=tmp_path, secret_key="x" * 40, database_pool_size=24,
+                        _env_file=None)  # type: ignore[call-arg]
+    engine = create_engine(settings)
+    try:
+        pool: Any = engine.pool
+        # Concurrent requests past the pool would each open and close a connection (and,
+        # through aiosqlite, a thread) per checkout.
+        assert pool.size() == 24
+    finally:
+        await engine.dispose()
