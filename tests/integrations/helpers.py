@@ -69,9 +69,12 @@ async def sandbox_connection(
             job_auth(organization_id, uuid.uuid4()),
             provider=provider,
             sandbox=True,
+            # The simulated world's "today" is pinned from the start, so the connection's
+            # backfill start (the world's first day) does not follow the real clock.
             config={"sandbox": {"days": days, "fault_rate": fault_rate,
                                 "rate_limit_every": rate_limit_every,
-                                "page_size_cap": page_size_cap}},
+                                "page_size_cap": page_size_cap,
+                                "today": SANDBOX_TODAY.isoformat()}},
             name=None,
             credentials=None,
             keyring=runtime.keys,
