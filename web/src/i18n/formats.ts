@@ -6,24 +6,22 @@
 const numbers = new Map<string, Intl.NumberFormat>();
 const dates = new Map<string, Intl.DateTimeFormat>();
 
-export function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+function cached<F, O>(cache: Map<string, F>, locale: string, options: O, make: () => F): F {
   const key = `${locale}|${JSON.stringify(options)}`;
-  let format = numbers.get(key);
+  let format = cache.get(key);
   if (!format) {
-    format = new Intl.NumberFormat(locale, options);
-    numbers.set(key, format);
+    format = make();
+    cache.set(key, format);
   }
   return format;
 }
 
+export function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  return cached(numbers, locale, options, () => new Intl.NumberFormat(locale, options));
+}
+
 export function dateTimeFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${locale}|${JSON.stringify(options)}`;
-  let format = dates.get(key);
-  if (!format) {
-    format = new Intl.DateTimeFormat(locale, options);
-    dates.set(key, format);
-  }
-  return format;
+  return cached(dates, locale, options, () => new Intl.DateTimeFormat(locale, options));
 }
 
 /** One value per language, made on first use (a hook's formatting helpers, for instance). */
