@@ -1,14 +1,30 @@
 /** Providers (theme, i18n, queries, toasts) and the routes; every page is a lazy chunk. */
 import { MantineProvider } from '@mantine/core';
-import { Notifications } from '@mantine/notifications';
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { BrowserRouter } from 'react-router-dom';
 
 import { ApiError } from './api/problem';
 import { ME_KEY } from './auth/session';
 import { I18nProvider } from './i18n';
 import { AppRoutes } from './routes';
+import { whenIdle } from './lib/idle';
 import { cssVariablesResolver, theme } from './theme';
+
+// The toasts' container (and its transitions) is its own chunk, mounted once the first page's
+// work is done: a toast asked for before that waits in the store and shows when it mounts.
+const Notifications = lazy(() => import('@mantine/notifications').then((module) => ({ default: module.Notifications })));
+
+function Toasts() {
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => whenIdle(() => setMounted(true)), []);
+  if (!mounted) return null;
+  return (
+    <Suspense fallback={null}>
+      <Notifications position="top-right" />
+    </Suspense>
+  );
+}
 
 export function makeQueryClient(): QueryClient {
   // A 401 anywhere means the session ended (logout elsewhere, revoked, timed out): forget the
@@ -38,7 +54,7 @@ export const queryClient = makeQueryClient();
 export function App() {
   return (
     <MantineProvider theme={theme} defaultColorScheme="auto" cssVariablesResolver={cssVariablesResolver}>
-      <Notifications position="top-right" />
+      <Toasts />
       <I18nProvider>
         <QueryClientProvider client={queryClient}>
           <BrowserRouter>

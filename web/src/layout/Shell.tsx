@@ -3,49 +3,43 @@
  * navigation (only what the member may use), the verify-email and billing banners, and the
  * page.
  *
- * Nothing the member already sees moves when a late answer arrives: the page is shown
- * together with the billing banner above it, once the plan says whether there is one (the
- * page mounts hidden meanwhile, so it loads in parallel); in the header, the onboarding
- * progress appears in the free space on the left of the right-hand controls, which have a
- * fixed size (on a phone the user menu is the member's initials).
+ * Nothing the member already sees moves when a late answer arrives: the billing banner comes
+ * after the page and sticks to the bottom of the window (the page never waits for the plan);
+ * in the header, the onboarding progress appears in the free space on the left of the
+ * right-hand controls, which have a fixed size (on a phone the user menu is the member's
+ * initials).
  */
-import { Alert, AppShell, Avatar, Box, Burger, Button, Group, Menu, NavLink, ScrollArea, Select, Stack, Text, UnstyledButton, VisuallyHidden } from '@mantine/core';
+import { Alert, AppShell, Burger, Button, Group, NativeSelect, NavLink, Stack, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQueryClient, QueryErrorResetBoundary } from '@tanstack/react-query';
-import { lazy, memo, startTransition, Suspense, useCallback, useEffect, useState } from 'react';
+import { lazy, memo, startTransition, Suspense, useEffect, useState } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 
 import { api, unwrap } from '../api/client';
 import { ME_KEY, useSession } from '../auth/session';
 import type { Permission } from '../auth/permissions';
-import { PageSkeleton } from '../components/common';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { useT, type MessageKey } from '../i18n';
+import { whenIdle } from '../lib/idle';
 import { notifyError, notifySuccess } from '../lib/notify';
 import { operatorFlag } from '../pages/operator/access';
+import { AccountButton } from './AccountButton';
 import { ColorSchemeToggle, LanguageSelect } from './Controls';
 import { useRouteFocus } from './RouteFocus';
 import type { PageModule } from '../routes';
+
+export { initials } from './AccountButton';
 
 // Its own chunk (strings and queries of the billing pages stay out of the shell's bundle).
 const loadBillingBanner = () => import('../pages/billing/BillingBanner');
 const loadOnboardingProgress = () => import('../onboarding/HeaderProgress');
 const BillingBanner = lazy(loadBillingBanner);
+const AccountMenu = lazy(() => import('./AccountMenu'));
 const OnboardingProgress = lazy(loadOnboardingProgress);
 
 /** Starts fetching the shell's lazy parts (before the session is known; see preloadRoute). */
 export function preloadShell(): Promise<PageModule>[] {
   return [loadBillingBanner(), loadOnboardingProgress()];
-}
-
-/** How long the page waits for the billing banner's answer before it is shown anyway. */
-export const BANNER_WAIT_MS = 2500;
-
-/** The member's initials (the user menu's face on a phone). */
-export function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
-  const letters = parts.length > 1 ? [parts[0], parts[parts.length - 1]] : parts;
-  return letters.map((part) => Array.from(part ?? '')[0]?.toUpperCase() ?? '').join('') || '?';
 }
 
 interface NavItem {
@@ -134,12 +128,14 @@ function OrgSwitcher() {
     );
   }
   return (
-    <Select
+    <NativeSelect
       aria-label={t('shell.org')}
       data={me.memberships.map((m) => ({ value: m.organization_id, label: m.organization_name }))}
-      value={orgId ?? null}
-      onChange={(value) => value && value !== orgId && switchOrg.mutate(value)}
-      allowDeselect={false}
+      value={orgId ?? ''}
+      onChange={(event) => {
+        const value = event.currentTarget.value;
+        if (value && value !== orgId) switchOrg.mutate(value);
+      }}
       disabled={switchOrg.isPending}
       w={{ base: 150, sm: 220 }}
       // Gives way to the header's fixed controls on a phone (never pushes them).
@@ -149,61 +145,34 @@ function OrgSwitcher() {
   );
 }
 
+/**
+ * The account button, then the menu: the menu's chunk (menu, popover and their positioning)
+ * is fetched when the browser is idle after the first page, or when the member points at,
+ * focuses or presses the button — whichever comes first; a press before it arrives opens the
+ * menu as soon as it does.
+ */
 function UserMenu() {
-  const t = useT();
   const { me } = useSession();
-  const client = useQueryClient();
-  const navigate = useNavigate();
-  const logout = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/v1/auth/logout')),
-    onSettled: () => {
-      client.clear();
-      client.setQueryData(ME_KEY, null);
-      navigate('/login');
-    },
-  });
+  const [load, setLoad] = useState<'no' | 'yes' | 'open'>('no');
+  useEffect(() => {
+    if (load !== 'no') return undefined;
+    return whenIdle(() => setLoad((current) => (current === 'no' ? 'yes' : current)));
+  }, [load]);
   if (!me) return null;
+  const standIn = (
+    <AccountButton
+      name={me.user.name}
+      aria-expanded={false}
+      onPointerEnter={() => setLoad((current) => (current === 'no' ? 'yes' : current))}
+      onFocus={() => setLoad((current) => (current === 'no' ? 'yes' : current))}
+      onClick={() => setLoad('open')}
+    />
+  );
+  if (load === 'no') return standIn;
   return (
-    <Menu position="bottom-end" withinPortal>
-      <Menu.Target>
-        {/* No aria-label: the name is what the button shows (initials on a phone, the full name
-            from sm up), completed by visually hidden text, so the visible label is always part
-            of the accessible name (WCAG 2.5.3): "AB (Alice Brown), Account menu" on a phone,
-            "Alice Brown, Account menu" above. */}
-        <UnstyledButton px="xs" py={4}>
-          <Group gap={4} wrap="nowrap">
-            <Box hiddenFrom="sm">
-              <Avatar size={28} radius="xl" color="blue">
-                {initials(me.user.name)}
-              </Avatar>
-              <VisuallyHidden>{` (${me.user.name}), ${t('shell.userMenu')}`}</VisuallyHidden>
-            </Box>
-            <Box visibleFrom="sm">
-              <Text size="sm" fw={600} truncate maw={180}>
-                {me.user.name}
-              </Text>
-              <VisuallyHidden>{`, ${t('shell.userMenu')}`}</VisuallyHidden>
-            </Box>
-            <Text component="span" size="xs" aria-hidden="true">
-              ▾
-            </Text>
-          </Group>
-        </UnstyledButton>
-      </Menu.Target>
-      <Menu.Dropdown>
-        <Menu.Label>{me.user.email}</Menu.Label>
-        <Menu.Item component={Link} to="/settings/profile">
-          {t('nav.profile')}
-        </Menu.Item>
-        <Menu.Item component={Link} to="/settings/security">
-          {t('nav.security')}
-        </Menu.Item>
-        <Menu.Divider />
-        <Menu.Item color="red" onClick={() => logout.mutate()}>
-          {t('shell.logout')}
-        </Menu.Item>
-      </Menu.Dropdown>
-    </Menu>
+    <Suspense fallback={standIn}>
+      <AccountMenu initiallyOpened={load === 'open'} />
+    </Suspense>
   );
 }
 
@@ -224,22 +193,6 @@ function VerifyBanner() {
       </Group>
     </Alert>
   );
-}
-
-/**
- * Whether the page may be shown: once the billing banner knows whether it shows (it calls
- * `settle`), or after BANNER_WAIT_MS whatever happens (a slow or failed answer must not keep
- * the page hidden). Never hidden again afterwards.
- */
-function useBannersSettled(waiting: boolean): [boolean, () => void] {
-  const [settled, setSettled] = useState(false);
-  const settle = useCallback(() => setSettled(true), []);
-  useEffect(() => {
-    if (settled || !waiting) return undefined;
-    const timer = window.setTimeout(settle, BANNER_WAIT_MS);
-    return () => window.clearTimeout(timer);
-  }, [settled, waiting, settle]);
-  return [settled || !waiting, settle];
 }
 
 /**
@@ -300,9 +253,7 @@ export function Shell() {
   const [opened, { toggle, close }] = useDisclosure();
   const { me, orgId } = useSession();
   const location = useLocation();
-  const withBanner = Boolean(me && orgId);
   const navReady = useLater();
-  const [settled, settle] = useBannersSettled(withBanner);
   useRouteFocus();
   return (
     <>
@@ -342,19 +293,11 @@ export function Shell() {
           </Group>
         </AppShell.Header>
         <AppShell.Navbar p="sm" component="nav" aria-label={t('nav.main')}>
-          <ScrollArea>{navReady && <NavItems onNavigate={close} />}</ScrollArea>
+          <div className="shell-nav-scroll">{navReady && <NavItems onNavigate={close} />}</div>
         </AppShell.Navbar>
         <AppShell.Main id="main" tabIndex={-1}>
           {me && !me.user.email_verified && <VerifyBanner />}
-          {withBanner && (
-            <ErrorBoundary>
-              <Suspense fallback={null}>
-                <BillingBanner onSettled={settle} />
-              </Suspense>
-            </ErrorBoundary>
-          )}
-          {!settled && <PageSkeleton />}
-          <Box display={settled ? undefined : 'none'}>
+          <div className="shell-page">
             <QueryErrorResetBoundary>
               {({ reset }) => (
                 <ErrorBoundary key={location.pathname} onReset={reset}>
@@ -362,7 +305,14 @@ export function Shell() {
                 </ErrorBoundary>
               )}
             </QueryErrorResetBoundary>
-          </Box>
+          </div>
+          {me && orgId && (
+            <ErrorBoundary>
+              <Suspense fallback={null}>
+                <BillingBanner />
+              </Suspense>
+            </ErrorBoundary>
+          )}
         </AppShell.Main>
       </AppShell>
     </>

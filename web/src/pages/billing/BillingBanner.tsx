@@ -1,11 +1,14 @@
 /**
- * The billing banner above every page of the shell, fed from the plan (which every member
+ * The billing banner under every page of the shell, fed from the plan (which every member
  * may read): the trial ending soon, a failed payment in its grace period (with the link to
  * fix it) and the read-only state once billing is restricted. Members who cannot manage
  * billing are told to ask an owner instead of being sent to a page they cannot use.
+ *
+ * It comes after the page and sticks to the bottom of the window (`.billing-banner` in
+ * styles.css), so arriving late moves nothing already on screen: the page never waits for
+ * the plan's answer.
  */
 import { Alert, Anchor, Group, Text } from '@mantine/core';
-import { useLayoutEffect } from 'react';
 import { Link } from 'react-router-dom';
 
 import { useSession } from '../../auth/session';
@@ -60,12 +63,7 @@ export const prefetch: Prefetch = (client, orgId) => {
   void client.prefetchQuery(planQuery(orgId));
 };
 
-/**
- * `onSettled` is called once whether a banner shows is known (the plan and, when past due,
- * the grace period answered or failed) — before that render is painted, so the shell can
- * show the page under the banner in the same frame (nothing is pushed down later).
- */
-export default function BillingBanner({ onSettled }: { onSettled?: () => void }) {
+export default function BillingBanner() {
   const t = useBillingT();
   const f = useBillingFormats();
   const { can } = useSession();
@@ -75,10 +73,6 @@ export default function BillingBanner({ onSettled }: { onSettled?: () => void })
   const pastDue = plan.data?.status === 'past_due';
   // The grace period's end is on the billing summary (billing:read), fetched only when due.
   const summary = useBillingSummary(pastDue && mayRead);
-  const settled = !plan.isLoading && !summary.isLoading;
-  useLayoutEffect(() => {
-    if (settled) onSettled?.();
-  }, [settled, onSettled]);
   const banner = bannerFor(plan.data, summary.data?.grace_ends_at, t, f.day);
   if (!banner) return null;
   const link = mayManage
@@ -87,7 +81,8 @@ export default function BillingBanner({ onSettled }: { onSettled?: () => void })
       ? { to: '/settings/billing', label: t('banner.openBilling') }
       : null;
   return (
-    <Alert color={banner.color} variant="light" mb="md" data-testid={`billing-banner-${banner.kind}`}>
+    <section className="billing-banner" aria-label={t('banner.region')}>
+    <Alert color={banner.color} variant="light" data-testid={`billing-banner-${banner.kind}`}>
       <Group justify="space-between" gap="xs">
         <Text size="sm">
           {banner.message}
@@ -100,5 +95,6 @@ export default function BillingBanner({ onSettled }: { onSettled?: () => void })
         )}
       </Group>
     </Alert>
+    </section>
   );
 }

@@ -169,6 +169,7 @@ const en = {
   'banner.readOnly': 'This organization is read-only ({status}). Your data is kept; changes are blocked until billing is fixed.',
   'banner.askOwner': 'Ask an owner of the organization to fix billing.',
   'banner.openBilling': 'Open billing',
+  'banner.region': 'Billing notice',
 };
 
 export type BillingKey = keyof typeof en;
@@ -334,6 +335,7 @@ const es: Record<BillingKey, string> = {
   'banner.readOnly': 'Esta organización está en solo lectura ({status}). Tus datos se conservan; los cambios están bloqueados hasta resolver la facturación.',
   'banner.askOwner': 'Pide a un propietario de la organización que resuelva la facturación.',
   'banner.openBilling': 'Abrir facturación',
+  'banner.region': 'Aviso de facturación',
 };
 
 const DICTIONARIES: Record<Locale, Record<BillingKey, string>> = { en, es };
