@@ -121,11 +121,11 @@ async def _backfill(database_url: str, var_dir: Path, verticals: list[str],
             for _, provider, run_id in runs:
                 stored_run = await session.get(SyncRun, run_id)
                 assert stored_run is not None
-                connection = await session.get(Connection, stored_run.connection_id)
+                stored_connection = await session.get(Connection, stored_run.connection_id)
                 entry = get_provider(provider)
-                assert connection is not None
+                assert stored_connection is not None
                 assert entry is not None
-                entry.sandbox(sandbox_context(connection))
+                entry.sandbox(sandbox_context(stored_connection))
         engine = SyncEngine(runtime, dispatcher=NoFollowUps())
         per_run: list[dict[str, Any]] = []
         cpu_started = time.process_time()

@@ -2,13 +2,15 @@
  * The route table. Pages are lazy chunks (the initial bundle is the shell only); guards keep
  * logged-out visitors on the auth pages and hide pages the member's role cannot use.
  */
-import { lazy, Suspense, type ComponentType, type LazyExoticComponent, type ReactNode } from 'react';
+import { Stack } from '@mantine/core';
 import type { QueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, type ComponentType, type LazyExoticComponent, type ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 
-import { PageSkeleton } from './components/common';
+import { PageHeader, PageSkeleton } from './components/common';
 import { currentMembership, useSession, type Me } from './auth/session';
 import { permissionsFor, type Permission } from './auth/permissions';
+import { useT } from './i18n';
 import { AuthLayout } from './layout/AuthLayout';
 import { preloadShell, Shell } from './layout/Shell';
 import { NoPermission, NotFound } from './layout/Status';
@@ -105,8 +107,22 @@ function FaceRedirect() {
   return <Navigate to={{ pathname: '/', search: location.search }} replace />;
 }
 
-function Lazy({ children }: { children: ReactNode }) {
-  return <Suspense fallback={<PageSkeleton />}>{children}</Suspense>;
+function Lazy({ children, fallback }: { children: ReactNode; fallback?: ReactNode }) {
+  return <Suspense fallback={fallback ?? <PageSkeleton />}>{children}</Suspense>;
+}
+
+/**
+ * The dashboard's heading while its chunk loads: the words the page opens with are on screen
+ * with the shell, not a chunk later (the page itself then starts with the same heading).
+ */
+function FaceLoading() {
+  const t = useT();
+  return (
+    <Stack>
+      <PageHeader title={t('face.title')} subtitle={t('face.subtitle')} />
+      <PageSkeleton />
+    </Stack>
+  );
 }
 
 /** Logged-in pages: to the login page (coming back here after) when logged out. */
@@ -121,10 +137,10 @@ function RequireAuth({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-function Guard({ permission, children }: { permission?: Permission; children: ReactNode }) {
+function Guard({ permission, children, fallback }: { permission?: Permission; children: ReactNode; fallback?: ReactNode }) {
   const { can } = useSession();
   if (permission && !can(permission)) return <NoPermission />;
-  return <Lazy>{children}</Lazy>;
+  return <Lazy fallback={fallback}>{children}</Lazy>;
 }
 
 /** Auth pages that make no sense when logged in (login, sign up) go to the app instead. */
@@ -152,7 +168,7 @@ export function AppRoutes() {
       </Route>
       <Route element={<RequireAuth><Shell /></RequireAuth>}>
         {/* FACE is the home page; the data overview lives under /data. */}
-        <Route index element={<Guard permission="data:read"><Face /></Guard>} />
+        <Route index element={<Guard permission="data:read" fallback={<FaceLoading />}><Face /></Guard>} />
         <Route path="/data" element={<Guard permission="data:read"><Overview /></Guard>} />
         <Route path="/import" element={<Guard permission="imports:write"><Import /></Guard>} />
         <Route path="/connections" element={<Guard permission="integrations:read"><Connections /></Guard>} />

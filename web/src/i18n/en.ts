@@ -42,6 +42,8 @@ export const en = {
   // Brain pages (their own strings live in pages/brain/i18n.ts).
   'nav.brain': 'Brain',
   'nav.face': 'Dashboard',
+  'face.title': 'Dashboard',
+  'face.subtitle': 'What happened, what will break next and what to do tomorrow.',
   'nav.memory': 'MEMORY',
   'nav.oracle': 'ORACLE',
   'nav.curiosity': 'CURIOSITY',

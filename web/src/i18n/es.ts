@@ -44,6 +44,8 @@ export const es: Messages = {
   // Páginas del cerebro (sus textos están en pages/brain/i18n.ts).
   'nav.brain': 'Cerebro',
   'nav.face': 'Panel',
+  'face.title': 'Panel',
+  'face.subtitle': 'Qué pasó, qué se romperá después y qué hacer mañana.',
   'nav.memory': 'MEMORY',
   'nav.oracle': 'ORACLE',
   'nav.curiosity': 'CURIOSITY',

@@ -14,6 +14,7 @@ import { Link } from 'react-router-dom';
 import { useSession } from '../../auth/session';
 import { DataGuard, OnboardingPanel, useOnboarding } from '../../onboarding';
 import { EmptyState, PageHeader } from '../../components/common';
+import { useT } from '../../i18n';
 import type { Prefetch } from '../../routes';
 import { onboardingQuery } from '../../onboarding/api';
 import { faceQuery, PERIODS, PERSONAS, useFace, type Period, type Persona } from './api';
@@ -59,6 +60,7 @@ export const prefetch: Prefetch = (client, orgId, search) => {
 
 export default function Face() {
   const t = useBrainT();
+  const appT = useT();
   const f = useFormats();
   const { can } = useSession();
   const { persona, period, setPersona, setPeriod } = useFaceParams();
@@ -69,16 +71,18 @@ export default function Face() {
   // dashboard later would push it down). Later loads (another persona or period) keep the
   // checklist and show the skeleton under it.
   const settled = !face.isLoading && !onboarding.isLoading;
-  const [shown, setShown] = useState(settled);
+  const [shown, setShown] = useState(false);
   // The dashboard's first render with its answers is the biggest of the page: a transition,
   // which React renders in slices between which the browser stays responsive (no long task).
+  // Even when the answers are already there (prefetched, or cached from an earlier visit),
+  // the header and the skeleton go first, so the page's heading is painted at once.
   useEffect(() => {
     if (settled && !shown) startTransition(() => setShown(true));
   }, [settled, shown]);
   const summary = face.data;
   return (
     <Stack>
-      <PageHeader title={t('face.title')} subtitle={t('face.subtitle')} actions={<Controls persona={persona} period={period} setPersona={setPersona} setPeriod={setPeriod} />} />
+      <PageHeader title={appT('face.title')} subtitle={appT('face.subtitle')} actions={<Controls persona={persona} period={period} setPersona={setPersona} setPeriod={setPeriod} />} />
       {shown && <OnboardingPanel />}
       {(!shown || face.isLoading) && <FaceSkeleton />}
       {shown && face.error && <QueryError error={face.error} onRetry={() => void face.refetch()} />}

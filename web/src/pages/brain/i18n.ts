@@ -9,8 +9,6 @@ import { useI18n, type Locale } from '../../i18n';
 import { dateTimeFormat, numberFormat, perLocale } from '../../i18n/formats';
 
 const en = {
-  'face.title': 'Dashboard',
-  'face.subtitle': 'What happened, what will break next and what to do tomorrow.',
   'face.persona': 'Persona',
   'face.persona.cmo': 'CMO',
   'face.persona.vp_growth': 'VP Growth',
@@ -256,8 +254,6 @@ const en = {
 export type BrainKey = keyof typeof en;
 
 const es: Record<BrainKey, string> = {
-  'face.title': 'Panel',
-  'face.subtitle': 'Qué pasó, qué se romperá después y qué hacer mañana.',
   'face.persona': 'Perfil',
   'face.persona.cmo': 'CMO',
   'face.persona.vp_growth': 'VP de Crecimiento',

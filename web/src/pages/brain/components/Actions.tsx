@@ -4,15 +4,16 @@
  * optimistic (see `useDecideAction`): the card shows the decision at once and rolls back,
  * with a toast, if the API refuses it.
  */
-import { Button, Group, Modal, Paper, Stack, Text, Textarea } from '@mantine/core';
-import { useState } from 'react';
+import { Button, Group, Paper, Stack, Text } from '@mantine/core';
+import { lazy, Suspense, useState } from 'react';
 
 import { useSession } from '../../../auth/session';
-import { useT } from '../../../i18n';
 import { notifyError, notifySuccess } from '../../../lib/notify';
 import { useDecideAction, type Action } from '../api';
 import { useBrainT, useFormats, type BrainKey, type BrainTranslate } from '../i18n';
 import { Tag } from './Tag';
+
+const RejectDialog = lazy(() => import('./RejectDialog'));
 
 export const LEVEL_COLOR: Record<string, string> = { none: 'gray', low: 'green', medium: 'yellow', high: 'red' };
 
@@ -41,62 +42,13 @@ export function useDecide() {
   });
 }
 
-export function RejectDialog({
-  action,
-  opened,
-  onClose,
-  onConfirm,
-}: {
-  action: Action;
-  opened: boolean;
-  onClose: () => void;
-  onConfirm: (reason: string) => void;
-}) {
-  const t = useBrainT();
-  const appT = useT();
-  const [reason, setReason] = useState('');
-  return (
-    <Modal opened={opened} onClose={onClose} title={t('action.rejectTitle')} centered returnFocus>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          onConfirm(reason.trim());
-          setReason('');
-        }}
-      >
-        <Stack>
-          <Text size="sm">
-            {actionTypeLabel(t, action.type)} · {action.target.name}
-          </Text>
-          <Textarea
-            label={t('action.reason')}
-            description={t('action.reasonHint')}
-            value={reason}
-            onChange={(event) => setReason(event.currentTarget.value)}
-            maxLength={1000}
-            autosize
-            minRows={3}
-            data-autofocus
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {appT('app.cancel')}
-            </Button>
-            <Button type="submit" color="red">
-              {t('action.confirmReject')}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
-  );
-}
-
 /** Accept / Reject buttons, or the decision once made. */
 export function DecisionButtons({ action, decide }: { action: Action; decide: ReturnType<typeof useDecide> }) {
   const t = useBrainT();
   const { can } = useSession();
   const [rejecting, setRejecting] = useState(false);
+  // The dialog (and the modal machinery) is fetched the first time Reject is pressed.
+  const [asked, setAsked] = useState(false);
   if (action.status !== 'proposed') {
     return (
       <Tag color={action.status === 'accepted' ? 'green' : action.status === 'rejected' ? 'red' : 'gray'} variant="light">
@@ -111,18 +63,25 @@ export function DecisionButtons({ action, decide }: { action: Action; decide: Re
       <Button size="xs" onClick={() => decide.mutate({ action, decision: 'accept' })} aria-label={`${t('action.accept')}: ${label}`}>
         {t('action.accept')}
       </Button>
-      <Button size="xs" variant="default" onClick={() => setRejecting(true)} aria-label={`${t('action.reject')}: ${label}`}>
+      <Button size="xs" variant="default" onClick={() => {
+          setAsked(true);
+          setRejecting(true);
+        }} aria-label={`${t('action.reject')}: ${label}`}>
         {t('action.reject')}
       </Button>
-      <RejectDialog
-        action={action}
-        opened={rejecting}
-        onClose={() => setRejecting(false)}
-        onConfirm={(reason) => {
-          setRejecting(false);
-          decide.mutate({ action, decision: 'reject', reason: reason || undefined });
-        }}
-      />
+      {asked && (
+        <Suspense fallback={null}>
+          <RejectDialog
+            action={action}
+            opened={rejecting}
+            onClose={() => setRejecting(false)}
+            onConfirm={(reason) => {
+              setRejecting(false);
+              decide.mutate({ action, decision: 'reject', reason: reason || undefined });
+            }}
+          />
+        </Suspense>
+      )}
     </Group>
   );
 }

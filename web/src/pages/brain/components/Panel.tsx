@@ -3,7 +3,7 @@
  * the error-with-retry alert, the "no run yet" empty state, and a chart with a text
  * alternative (a visually hidden table of the same numbers for screen readers).
  */
-import { Button, Group, Paper, ScrollArea, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Button, Group, Paper, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { QueryErrorResetBoundary } from '@tanstack/react-query';
 import { useId, type ReactNode } from 'react';
 
@@ -124,15 +124,16 @@ export function ChartFigure({
   );
 }
 
-
 /**
  * A wide table's horizontal scroller, reachable with the keyboard (focusable, named after
  * the table) so its hidden columns can be scrolled into view without a mouse.
  */
 export function TableScroll({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <ScrollArea type="auto" viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': label }}>
+    // The browser's own scrolling (no scroll-area machinery in the dashboard's first chunk);
+    // focusable and named, so a keyboard can scroll it and a screen reader can tell it apart.
+    <div className="table-scroll" tabIndex={0} role="region" aria-label={label}>
       {children}
-    </ScrollArea>
+    </div>
   );
 }
