@@ -95,7 +95,7 @@ describe('Shell without layout shifts', () => {
     expect(home).toBeVisible();
     expect(screen.queryByTestId('billing-banner-trial')).toBeNull();
     plan.resolve(jsonResponse(200, trialEndingSoon()));
-    const banner = await screen.findByTestId('billing-banner-trial');
+    const banner = await screen.findByTestId('billing-banner-trial', {}, { timeout: 3000 });
     expect(banner).toBeVisible();
     // After the page in the document (and on screen): appearing late moves nothing above it.
     expect(home.compareDocumentPosition(banner) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();

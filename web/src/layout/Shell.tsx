@@ -39,7 +39,9 @@ const OnboardingProgress = lazy(loadOnboardingProgress);
 
 /** Starts fetching the shell's lazy parts (before the session is known; see preloadRoute). */
 export function preloadShell(): Promise<PageModule>[] {
-  return [loadBillingBanner(), loadOnboardingProgress()];
+  // The billing banner is not among them: it sits under the page and is fetched once the
+  // first page's work is done (see Shell).
+  return [loadOnboardingProgress()];
 }
 
 interface NavItem {
@@ -254,6 +256,9 @@ export function Shell() {
   const { me, orgId } = useSession();
   const location = useLocation();
   const navReady = useLater();
+  // The billing banner (its chunk and the plan) once the browser is idle after the first page.
+  const [bannerWanted, setBannerWanted] = useState(false);
+  useEffect(() => whenIdle(() => setBannerWanted(true)), []);
   useRouteFocus();
   return (
     <>
@@ -306,7 +311,7 @@ export function Shell() {
               )}
             </QueryErrorResetBoundary>
           </div>
-          {me && orgId && (
+          {me && orgId && bannerWanted && (
             <ErrorBoundary>
               <Suspense fallback={null}>
                 <BillingBanner />
