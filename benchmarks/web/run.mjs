@@ -180,14 +180,15 @@ async function audit(url, chrome, formFactor, cookie, { warm = false } = {}) {
 
 const FACE_PATH = '/';
 // A partial run for iterating (the default is the full run, which writes results.json):
-//   LH_PAGES=login,data,face,face-warm  LH_PRESETS=desktop,mobile  LH_RUNS=3 (median by score)
+//   LH_PAGES=login,data,face,face-warm  LH_PRESETS=desktop,mobile
+// LH_RUNS=3 audits each page 3 times and keeps the median by score (a full run records it)
 //   LH_LHR_DIR=/tmp/lhr (keep each audit's full Lighthouse JSON there)
 const list = (name, all) => (process.env[name] ? process.env[name].split(',').map((s) => s.trim()).filter(Boolean) : all);
 const pages = list('LH_PAGES', ['login', 'data', 'face', 'face-warm']);
 const presets = list('LH_PRESETS', ['desktop', 'mobile']);
 const runs = Math.max(1, Number(process.env.LH_RUNS ?? 1));
 const lhrDir = process.env.LH_LHR_DIR;
-const partial = Boolean(process.env.LH_PAGES || process.env.LH_PRESETS || process.env.LH_RUNS);
+const partial = Boolean(process.env.LH_PAGES || process.env.LH_PRESETS);
 const needsServer = pages.includes('login') || pages.includes('data');
 const needsDemo = pages.includes('face') || pages.includes('face-warm');
 const server = needsServer ? await startBrain() : undefined;
@@ -220,6 +221,7 @@ try {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     chromium: chromePath,
+    runsPerAudit: runs,
     results,
   };
   // Only the full run is the record; a partial one prints its table.
