@@ -294,7 +294,8 @@ def run_shape(shape: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]
         target.env["BRAIN_REDIS_URL"] = target.env["BRAIN_BROKER_URL"] = PROD_REDIS_URL
     org_id, _ = migrate_and_create_org(target)
     connection_id = asyncio.run(_create_connection(target, org_id))
-    server = brain_server(target, tmp, workers=args.server_processes if shape == "production" else 1)
+    processes = args.server_processes if shape == "production" else 1
+    server = brain_server(target, tmp, workers=processes)
     worker: subprocess.Popen[bytes] | None = None
     with server:
         exclude = {server.pid}
