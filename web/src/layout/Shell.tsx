@@ -9,7 +9,7 @@
  * right-hand controls, which have a fixed size (on a phone the user menu is the member's
  * initials).
  */
-import { Alert, AppShell, Burger, Button, Group, NativeSelect, NavLink, Stack, Text } from '@mantine/core';
+import { Alert, AppShell, Burger, Button, Group, Menu, NativeSelect, NavLink, Stack, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQueryClient, QueryErrorResetBoundary } from '@tanstack/react-query';
 import { lazy, memo, startTransition, Suspense, useEffect, useState } from 'react';
@@ -34,7 +34,6 @@ export { initials } from './AccountButton';
 const loadBillingBanner = () => import('../pages/billing/BillingBanner');
 const loadOnboardingProgress = () => import('../onboarding/HeaderProgress');
 const BillingBanner = lazy(loadBillingBanner);
-const AccountMenu = lazy(() => import('./AccountMenu'));
 const OnboardingProgress = lazy(loadOnboardingProgress);
 
 /** Starts fetching the shell's lazy parts (before the session is known; see preloadRoute). */
@@ -147,34 +146,39 @@ function OrgSwitcher() {
   );
 }
 
-/**
- * The account button, then the menu: the menu's chunk (menu, popover and their positioning)
- * is fetched when the browser is idle after the first page, or when the member points at,
- * focuses or presses the button — whichever comes first; a press before it arrives opens the
- * menu as soon as it does.
- */
 function UserMenu() {
+  const t = useT();
   const { me } = useSession();
-  const [load, setLoad] = useState<'no' | 'yes' | 'open'>('no');
-  useEffect(() => {
-    if (load !== 'no') return undefined;
-    return whenIdle(() => setLoad((current) => (current === 'no' ? 'yes' : current)));
-  }, [load]);
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const logout = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/v1/auth/logout')),
+    onSettled: () => {
+      client.clear();
+      client.setQueryData(ME_KEY, null);
+      navigate('/login');
+    },
+  });
   if (!me) return null;
-  const standIn = (
-    <AccountButton
-      name={me.user.name}
-      aria-expanded={false}
-      onPointerEnter={() => setLoad((current) => (current === 'no' ? 'yes' : current))}
-      onFocus={() => setLoad((current) => (current === 'no' ? 'yes' : current))}
-      onClick={() => setLoad('open')}
-    />
-  );
-  if (load === 'no') return standIn;
   return (
-    <Suspense fallback={standIn}>
-      <AccountMenu initiallyOpened={load === 'open'} />
-    </Suspense>
+    <Menu position="bottom-end" withinPortal>
+      <Menu.Target>
+        <AccountButton name={me.user.name} />
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>{me.user.email}</Menu.Label>
+        <Menu.Item component={Link} to="/settings/profile">
+          {t('nav.profile')}
+        </Menu.Item>
+        <Menu.Item component={Link} to="/settings/security">
+          {t('nav.security')}
+        </Menu.Item>
+        <Menu.Divider />
+        <Menu.Item color="red" onClick={() => logout.mutate()}>
+          {t('shell.logout')}
+        </Menu.Item>
+      </Menu.Dropdown>
+    </Menu>
   );
 }
 
