@@ -1,14 +1,14 @@
 /** Providers (theme, i18n, queries, toasts) and the routes; every page is a lazy chunk. */
 import { MantineProvider } from '@mantine/core';
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense } from 'react';
 import { BrowserRouter } from 'react-router-dom';
 
 import { ApiError } from './api/problem';
 import { ME_KEY } from './auth/session';
 import { I18nProvider } from './i18n';
 import { AppRoutes } from './routes';
-import { whenIdle } from './lib/idle';
+import { useIdle } from './lib/idle';
 import { cssVariablesResolver, theme } from './theme';
 
 // The toasts' container (and its transitions) is its own chunk, mounted once the first page's
@@ -16,9 +16,7 @@ import { cssVariablesResolver, theme } from './theme';
 const Notifications = lazy(() => import('@mantine/notifications').then((module) => ({ default: module.Notifications })));
 
 function Toasts() {
-  const [mounted, setMounted] = useState(false);
-  useEffect(() => whenIdle(() => setMounted(true)), []);
-  if (!mounted) return null;
+  if (!useIdle()) return null;
   return (
     <Suspense fallback={null}>
       <Notifications position="top-right" />

@@ -22,7 +22,7 @@ type Props = UnstyledButtonProps & ComponentPropsWithoutRef<'button'> & { name: 
 export const AccountButton = forwardRef<HTMLButtonElement, Props>(function AccountButton({ name, ...props }, ref) {
   const t = useT();
   return (
-    <UnstyledButton ref={ref} px="xs" py={4} aria-haspopup="menu" {...props}>
+    <UnstyledButton ref={ref} px="xs" py={4} {...props}>
       <Group gap={4} wrap="nowrap">
         <Box hiddenFrom="sm">
           <Avatar size={28} radius="xl" color="blue">

@@ -2,7 +2,8 @@ import { screen, within } from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
 
 import { jsonResponse, problem, renderWithProviders } from '../test/render';
-import { initials, Shell } from './Shell';
+import { initials } from './AccountButton';
+import { Shell } from './Shell';
 
 function me(role: string, memberships = 1) {
   return {

@@ -20,15 +20,13 @@ import { ME_KEY, useSession } from '../auth/session';
 import type { Permission } from '../auth/permissions';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { useT, type MessageKey } from '../i18n';
-import { whenIdle } from '../lib/idle';
+import { useIdle } from '../lib/idle';
 import { notifyError, notifySuccess } from '../lib/notify';
 import { operatorFlag } from '../pages/operator/access';
 import { AccountButton } from './AccountButton';
 import { ColorSchemeToggle, LanguageSelect } from './Controls';
 import { useRouteFocus } from './RouteFocus';
 import type { PageModule } from '../routes';
-
-export { initials } from './AccountButton';
 
 // Its own chunk (strings and queries of the billing pages stay out of the shell's bundle).
 const loadBillingBanner = () => import('../pages/billing/BillingBanner');
@@ -261,8 +259,7 @@ export function Shell() {
   const location = useLocation();
   const navReady = useLater();
   // The billing banner (its chunk and the plan) once the browser is idle after the first page.
-  const [bannerWanted, setBannerWanted] = useState(false);
-  useEffect(() => whenIdle(() => setBannerWanted(true)), []);
+  const bannerWanted = useIdle();
   useRouteFocus();
   return (
     <>

@@ -12,8 +12,7 @@ import { Alert, Anchor, Group, Text } from '@mantine/core';
 import { Link } from 'react-router-dom';
 
 import { useSession } from '../../auth/session';
-import type { Prefetch } from '../../routes';
-import { daysUntil, planQuery, useBillingSummary, usePlan, type PlanOverview } from './api';
+import { daysUntil, useBillingSummary, usePlan, type PlanOverview } from './api';
 import { billingLabel, useBillingFormats, useBillingT, type BillingTranslate } from './i18n';
 
 /** The trial banner shows in the trial's last week. */
@@ -58,11 +57,6 @@ export function bannerFor(
   return null;
 }
 
-/** The plan, asked as soon as the session is known (see preloadRoute). */
-export const prefetch: Prefetch = (client, orgId) => {
-  void client.prefetchQuery(planQuery(orgId));
-};
-
 export default function BillingBanner() {
   const t = useBillingT();
   const f = useBillingFormats();
@@ -82,19 +76,19 @@ export default function BillingBanner() {
       : null;
   return (
     <section className="billing-banner" aria-label={t('banner.region')}>
-    <Alert color={banner.color} variant="light" data-testid={`billing-banner-${banner.kind}`}>
-      <Group justify="space-between" gap="xs">
-        <Text size="sm">
-          {banner.message}
-          {!mayManage && banner.kind !== 'trial' && ` ${t('banner.askOwner')}`}
-        </Text>
-        {link && (
-          <Anchor component={Link} to={link.to} size="sm" fw={600}>
-            {link.label}
-          </Anchor>
-        )}
-      </Group>
-    </Alert>
+      <Alert color={banner.color} variant="light" data-testid={`billing-banner-${banner.kind}`}>
+        <Group justify="space-between" gap="xs">
+          <Text size="sm">
+            {banner.message}
+            {!mayManage && banner.kind !== 'trial' && ` ${t('banner.askOwner')}`}
+          </Text>
+          {link && (
+            <Anchor component={Link} to={link.to} size="sm" fw={600}>
+              {link.label}
+            </Anchor>
+          )}
+        </Group>
+      </Alert>
     </section>
   );
 }

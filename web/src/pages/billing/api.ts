@@ -26,7 +26,7 @@ export function usePlan(enabled = true) {
   return useQuery({ ...planQuery(orgId), enabled });
 }
 
-/** The plan's query (shared by the hook and the start-up prefetch, see preloadRoute). */
+/** The plan's query. */
 export function planQuery(orgId: string) {
   return {
     queryKey: planKey(orgId),
