@@ -105,8 +105,11 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     if workers > 1 and not settings.broker_url:
         fail("more than one worker process needs BRAIN_BROKER_URL (a shared Celery broker)")
     if workers > 1:
-        uvicorn.run("brain.asgi:app", host=host, port=port, workers=workers,
-                    log_level="warning", proxy_headers=True)
+        from brain.serving import serve_processes
+
+        # One listening socket per process (SO_REUSEPORT): see brain/serving.py.
+        serve_processes("brain.asgi:app", host=host, port=port, workers=workers,
+                        log_level="warning", proxy_headers=True)
         return
     from brain.app import create_app
 

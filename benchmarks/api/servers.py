@@ -201,14 +201,18 @@ def brain_server(target: Target, log_dir: Path, workers: int = 1) -> Server:
 
 
 def bare_server(bodies_file: Path, log_dir: Path, label: str, workers: int = 1) -> Server:
-    """The bare ASGI app under the same uvicorn settings `brain serve` uses."""
+    """The bare ASGI app under the same uvicorn settings and process model `brain serve`
+    uses."""
     port = free_port()
     env = dict(os.environ)
     env["BENCH_BARE_BODIES"] = str(bodies_file)
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return Server(
         f"bare ASGI ({label})",
-        [sys.executable, "-m", "uvicorn", "benchmarks.api.bare_app:app", "--host", HOST,
-         "--port", str(port), "--log-level", "warning", "--workers", str(workers)],
+        # With more than one process, the way `brain serve --workers N` runs them (one
+        # SO_REUSEPORT socket each, brain/serving.py).
+        [sys.executable, "-m", "uvicorn" if workers == 1 else "brain.serving",
+         "benchmarks.api.bare_app:app", "--host", HOST, "--port", str(port),
+         "--log-level", "warning", "--workers", str(workers)],
         env, port, log_dir / f"bare-{label}-w{workers}.log", "/",
     )
