@@ -99,7 +99,7 @@ def verify_bare(bare: Server, endpoints: list[Endpoint]) -> list[str]:
 
 
 def _cpu_seconds(proc: psutil.Process) -> float:
-    """CPU seconds of the server and its worker processes (uvicorn --workers N forks them)."""
+    """CPU seconds of the server and its worker processes (`--workers N` starts them)."""
     total = 0.0
     for member in [proc, *proc.children(recursive=True)]:
         try:

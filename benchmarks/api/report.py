@@ -234,7 +234,9 @@ def render(results: dict[str, Any]) -> str:
                       f"`brain serve --workers {t.get('pg_workers')}` with `BRAIN_REDIS_URL` and "
                       "`BRAIN_BROKER_URL` set (Redis caches API keys, sessions and plan state; "
                       "jobs would go to Celery workers, which the read path does not use), "
-                      f"next to the bare app under `uvicorn --workers {t.get('pg_workers')}`. "
+                      "next to the bare app served the same way (`python -m brain.serving`: "
+                      "that many processes, each with its own `SO_REUSEPORT` listening socket, "
+                      "so the kernel spreads the keep-alive connections over them). "
                       "Brain CPU sums the server's processes.", ""]
             lines += _read_table(t["read_path_prod"])
         if t.get("list_before_analyze"):
