@@ -49,7 +49,7 @@ async def test_connections_are_batched(engine: AsyncEngine) -> None:
         assert isinstance(raw.driver_connection, sqlite_driver.BatchedConnection)
 
 
-async def test_a_read_request_costs_three_hand_offs(
+async def test_a_read_request_costs_no_hand_off(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with engine.begin() as conn:
@@ -60,8 +60,60 @@ async def test_a_read_request_costs_three_hand_offs(
         rows = (await session.execute(text("SELECT id, label FROM t ORDER BY id"))).all()
         await session.commit()
     assert [tuple(r) for r in rows] == [(1, "a"), (2, "b"), (3, "c")]
-    # BEGIN, the SELECT with its rows, COMMIT; the pool's reset finds no transaction.
+    # BEGIN, the SELECT with its rows and COMMIT all ran on the calling thread.
+    assert counting.calls == 0
+
+
+async def test_a_write_request_runs_on_the_thread(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counting = Counting(monkeypatch)
+    make = create_session_factory(engine)
+    async with make() as session:
+        session.info[WRITER_INFO_KEY] = True
+        await session.execute(text("INSERT INTO t (label) VALUES ('w')"))
+        await session.commit()
+    # BEGIN IMMEDIATE (it may wait for the write lock), the INSERT, COMMIT.
     assert counting.calls == 3
+    make = create_session_factory(engine)
+    counting.calls = 0
+    async with make() as session:
+        assert (await session.execute(text("SELECT label FROM t"))).scalar() == "w"
+        await session.execute(text("UPDATE t SET label = 'v'"))
+        await session.commit()
+    # A read inline, then a write: the write and the COMMIT go to the thread.
+    assert counting.calls == 2
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT label FROM t"))).scalar() == "v"
+
+
+async def test_a_read_past_the_budget_moves_to_the_thread(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_driver, "PROGRESS_INSTRUCTIONS", 100)
+    monkeypatch.setattr(sqlite_driver, "INLINE_BUDGET_SECONDS", 0.0)
+    monkeypatch.setattr(sqlite_driver, "_SLOW", type(sqlite_driver._SLOW)())
+    # A plain SELECT (over a recursive one) of some 20,000 rows' worth of work.
+    select = ("SELECT count(*), sum(i) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+              "SELECT i + 1 FROM n WHERE i < 20000) SELECT i FROM n)")
+    counting = Counting(monkeypatch)
+    async with engine.connect() as conn:
+        # Interrupted on the calling thread, run again on the connection's: the same answer.
+        assert tuple((await conn.execute(text(select))).one()) == (20000, 200010000)
+        assert counting.calls == 1
+        assert select in sqlite_driver._SLOW
+        # Known to be slow: straight to the thread.
+        assert tuple((await conn.execute(text(select))).one()) == (20000, 200010000)
+        assert counting.calls == 2
+        # The connection is as good as before.
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+        # Once it runs fast on the thread, it comes back to the calling thread.
+        monkeypatch.setattr(sqlite_driver, "INLINE_BUDGET_SECONDS", 60.0)
+        assert tuple((await conn.execute(text(select))).one()) == (20000, 200010000)
+        assert select not in sqlite_driver._SLOW
+        calls = counting.calls
+        assert tuple((await conn.execute(text(select))).one()) == (20000, 200010000)
+        assert counting.calls == calls
 
 
 async def test_results_bigger_than_one_hand_off_are_complete(engine: AsyncEngine) -> None:
@@ -176,3 +228,25 @@ async def test_a_file_database_pools_as_many_connections_as_configured(tmp_path:
         assert pool.size() == 24
     finally:
         await engine.dispose()
+
+
+async def test_an_interrupted_read_leaves_its_write_transaction_whole(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_driver, "PROGRESS_INSTRUCTIONS", 100)
+    monkeypatch.setattr(sqlite_driver, "INLINE_BUDGET_SECONDS", 0.0)
+    monkeypatch.setattr(sqlite_driver, "_SLOW", type(sqlite_driver._SLOW)())
+    make = create_session_factory(engine)
+    async with make() as session:
+        session.info[WRITER_INFO_KEY] = True
+        await session.execute(text("INSERT INTO t (label) VALUES ('before')"))
+        # Interrupted on the calling thread, then run on the connection's thread.
+        read = ("SELECT count(*) FROM t, (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                "SELECT i + 1 FROM n WHERE i < 5000) SELECT i FROM n)")
+        assert (await session.execute(text(read))).scalar() == 5000
+        assert read in sqlite_driver._SLOW
+        await session.execute(text("INSERT INTO t (label) VALUES ('after')"))
+        await session.commit()
+    async with engine.connect() as conn:
+        labels = (await conn.execute(text("SELECT label FROM t ORDER BY id"))).scalars().all()
+    assert labels == ["before", "after"]
