@@ -9,6 +9,7 @@ import { ME_KEY } from './auth/session';
 import { I18nProvider } from './i18n';
 import { AppRoutes } from './routes';
 import { useIdle } from './lib/idle';
+import { useFirstRenderCommitted } from './lib/paint';
 import { cssVariablesResolver, theme } from './theme';
 
 // The toasts' container (and its transitions) is its own chunk, mounted once the first page's
@@ -50,6 +51,8 @@ export function makeQueryClient(): QueryClient {
 export const queryClient = makeQueryClient();
 
 export function App() {
+  // What waits for the first frame to be painted (see lib/paint) starts after this render.
+  useFirstRenderCommitted();
   return (
     <MantineProvider theme={theme} defaultColorScheme="auto" cssVariablesResolver={cssVariablesResolver}>
       <Toasts />

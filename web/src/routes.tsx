@@ -14,6 +14,7 @@ import { useT } from './i18n';
 import { AuthLayout } from './layout/AuthLayout';
 import { preloadShell, Shell } from './layout/Shell';
 import { NoPermission, NotFound } from './layout/Status';
+import { afterFirstPaint, useFirstPaintDone } from './lib/paint';
 
 const page = (load: () => Promise<{ default: ComponentType }>): LazyExoticComponent<ComponentType> => lazy(load);
 
@@ -83,22 +84,36 @@ const AUTH_PATHS = new Set(['/login', '/signup', '/forgot-password', '/reset-pas
  * is a few round trips shorter before its first meaningful paint.
  */
 export function preloadRoute(location: { pathname: string; search: string }, client: QueryClient, session: Promise<Me | null>): void {
-  const landing = LANDING[location.pathname];
-  const shell = AUTH_PATHS.has(location.pathname) ? [] : preloadShell();
-  const page = landing?.load();
-  // A chunk that fails to load here fails again, visibly, when its page renders.
-  for (const module of page ? [...shell, page] : shell) void module.catch(() => undefined);
-  void session
-    .then((me) => {
-      const membership = currentMembership(me);
-      if (!membership) return;
-      const search = new URLSearchParams(location.search);
-      const prefetch = (module: Promise<PageModule>) =>
-        void module.then((m) => m.prefetch?.(client, membership.organization_id, search)).catch(() => undefined);
-      shell.forEach(prefetch);
-      if (page && landing && (!landing.permission || permissionsFor(membership.role).has(landing.permission))) prefetch(page);
-    })
-    .catch(() => undefined);
+  // After the first paint (the shell and the page's heading, see FirstPaint): a chunk that
+  // arrives earlier only delays that paint — the browser takes it in and runs it first.
+  afterFirstPaint(() => {
+    const landing = LANDING[location.pathname];
+    const shell = AUTH_PATHS.has(location.pathname) ? [] : preloadShell();
+    const page = landing?.load();
+    // A chunk that fails to load here fails again, visibly, when its page renders.
+    for (const module of page ? [...shell, page] : shell) void module.catch(() => undefined);
+    void session
+      .then((me) => {
+        const membership = currentMembership(me);
+        if (!membership) return;
+        const search = new URLSearchParams(location.search);
+        const prefetch = (module: Promise<PageModule>) =>
+          void module.then((m) => m.prefetch?.(client, membership.organization_id, search)).catch(() => undefined);
+        shell.forEach(prefetch);
+        if (page && landing && (!landing.permission || permissionsFor(membership.role).has(landing.permission))) prefetch(page);
+      })
+      .catch(() => undefined);
+  });
+}
+
+/**
+ * The page's loading state for the app's first frame, the page itself from the next: the
+ * first paint (the shell, the page's title) does not wait for the page's chunk, nor is it
+ * delayed by that chunk arriving while the frame is being made. Pages opened later render
+ * at once.
+ */
+function FirstPaint({ children, fallback }: { children: ReactNode; fallback: ReactNode }) {
+  return <>{useFirstPaintDone() ? children : fallback}</>;
 }
 
 /** The dashboard's old address: the home page now, keeping the persona and period. */
@@ -168,7 +183,7 @@ export function AppRoutes() {
       </Route>
       <Route element={<RequireAuth><Shell /></RequireAuth>}>
         {/* FACE is the home page; the data overview lives under /data. */}
-        <Route index element={<Guard permission="data:read" fallback={<FaceLoading />}><Face /></Guard>} />
+        <Route index element={<Guard permission="data:read" fallback={<FaceLoading />}><FirstPaint fallback={<FaceLoading />}><Face /></FirstPaint></Guard>} />
         <Route path="/data" element={<Guard permission="data:read"><Overview /></Guard>} />
         <Route path="/import" element={<Guard permission="imports:write"><Import /></Guard>} />
         <Route path="/connections" element={<Guard permission="integrations:read"><Connections /></Guard>} />

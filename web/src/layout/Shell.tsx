@@ -21,6 +21,7 @@ import type { Permission } from '../auth/permissions';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { useT, type MessageKey } from '../i18n';
 import { useIdle } from '../lib/idle';
+import { useFirstPaintDone } from '../lib/paint';
 import { notifyError, notifySuccess } from '../lib/notify';
 import { operatorFlag } from '../pages/operator/access';
 import { AccountButton } from './AccountButton';
@@ -258,6 +259,9 @@ export function Shell() {
   const { me, orgId } = useSession();
   const location = useLocation();
   const navReady = useLater();
+  // The onboarding progress (its own chunk) from the frame after the first: fetched and run
+  // while that frame is being made, it would delay the page's first paint.
+  const progressWanted = useFirstPaintDone();
   // The billing banner (its chunk and the plan) once the browser is idle after the first page.
   const bannerWanted = useIdle();
   useRouteFocus();
@@ -282,7 +286,7 @@ export function Shell() {
             </Group>
             {/* A sibling of the controls (not inside their group), so that appearing it
                 moves nothing: it takes space from the organization's name on its left. */}
-            {me && orgId && (
+            {me && orgId && progressWanted && (
               <ErrorBoundary>
                 <Suspense fallback={null}>
                   <OnboardingProgress />
