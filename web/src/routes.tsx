@@ -66,9 +66,13 @@ export interface PageModule {
   prefetch?: Prefetch;
 }
 
-/** The pages most visits start on, by path: their chunks are fetched at start-up. */
-const LANDING: Record<string, { load: () => Promise<PageModule>; permission?: Permission }> = {
-  '/': { load: loadFace, permission: 'data:read' },
+/**
+ * The pages most visits start on, by path: their chunks are fetched at start-up — at once
+ * when the page's first paint needs them, after it when the page has a stand-in for its first
+ * frame (`firstFrame`, see FirstPaint): then the chunk arriving cannot delay that frame.
+ */
+const LANDING: Record<string, { load: () => Promise<PageModule>; permission?: Permission; firstFrame?: boolean }> = {
+  '/': { load: loadFace, permission: 'data:read', firstFrame: true },
   '/data': { load: loadOverview, permission: 'data:read' },
   '/login': { load: loadLogin },
 };
@@ -76,33 +80,38 @@ const LANDING: Record<string, { load: () => Promise<PageModule>; permission?: Pe
 const AUTH_PATHS = new Set(['/login', '/signup', '/forgot-password', '/reset-password', '/verify', '/invite']);
 
 /**
- * Starts what the first page needs as soon as the app starts instead of after the session
- * is known and the shell has rendered: the page's chunk and, for the logged-in pages, the
- * shell's lazy parts now (alongside `GET /auth/me`); then, once the session is known, the
- * queries their first render makes (the plan under the billing banner, the page's data). A
- * visitor who turns out to be logged out has fetched a chunk for nothing; every other visit
- * is a few round trips shorter before its first meaningful paint.
+ * Starts what the first page needs as soon as it can instead of when its components first
+ * render: the landing page's chunk and, for the logged-in pages, the shell's lazy parts; then,
+ * once the session is known, the queries their first render makes (the page's data, the
+ * onboarding progress). A visitor who turns out to be logged out has fetched a chunk for
+ * nothing; every other visit is a few round trips shorter before its page is complete.
  */
 export function preloadRoute(location: { pathname: string; search: string }, client: QueryClient, session: Promise<Me | null>): void {
-  // After the first paint (the shell and the page's heading, see FirstPaint): a chunk that
-  // arrives earlier only delays that paint — the browser takes it in and runs it first.
-  afterFirstPaint(() => {
-    const landing = LANDING[location.pathname];
-    const shell = AUTH_PATHS.has(location.pathname) ? [] : preloadShell();
-    const page = landing?.load();
-    // A chunk that fails to load here fails again, visibly, when its page renders.
-    for (const module of page ? [...shell, page] : shell) void module.catch(() => undefined);
+  const landing = LANDING[location.pathname];
+  const search = new URLSearchParams(location.search);
+  // Once the session is known, the queries the modules' first render makes (a chunk that
+  // fails to load here fails again, visibly, when its page renders).
+  const prefetchAll = (modules: Promise<PageModule>[], isPage: boolean) => {
+    for (const module of modules) void module.catch(() => undefined);
     void session
       .then((me) => {
         const membership = currentMembership(me);
         if (!membership) return;
-        const search = new URLSearchParams(location.search);
-        const prefetch = (module: Promise<PageModule>) =>
+        if (isPage && landing?.permission && !permissionsFor(membership.role).has(landing.permission)) return;
+        for (const module of modules) {
           void module.then((m) => m.prefetch?.(client, membership.organization_id, search)).catch(() => undefined);
-        shell.forEach(prefetch);
-        if (page && landing && (!landing.permission || permissionsFor(membership.role).has(landing.permission))) prefetch(page);
+        }
       })
       .catch(() => undefined);
+  };
+  // The shell's lazy parts come after the first paint (the shell and the page's heading):
+  // a chunk arriving earlier only delays that paint — the browser takes it in and runs it
+  // first. So does the page's chunk when the page has a stand-in for its first frame; other
+  // pages need theirs for that paint, at once.
+  if (landing && !landing.firstFrame) prefetchAll([landing.load()], true);
+  afterFirstPaint(() => {
+    if (!AUTH_PATHS.has(location.pathname)) prefetchAll(preloadShell(), false);
+    if (landing?.firstFrame) prefetchAll([landing.load()], true);
   });
 }
 
