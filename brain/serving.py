@@ -26,7 +26,6 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -74,15 +73,12 @@ class Supervisor:
     """N server processes, one SO_REUSEPORT socket each (see the module docstring)."""
 
     def __init__(self, app: str, *, host: str, port: int, workers: int,
-                 options: dict[str, Any] | None = None,
-                 target: Callable[[str, socket.socket, dict[str, Any]], None] = _serve_one
-                 ) -> None:
+                 options: dict[str, Any] | None = None) -> None:
         self.app = app
         self.host = host
         self.port = port
         self.workers = workers
         self.options = dict(options or {})
-        self.target = target
         self.context = multiprocessing.get_context("spawn")
         self.sockets: list[socket.socket] = []
         self.processes: list[Any] = []
@@ -91,8 +87,8 @@ class Supervisor:
 
     def _start(self, index: int) -> None:
         process = self.context.Process(
-            target=self.target, args=(self.app, self.sockets[index], self.options),
-            name=f"brain-serve-{index + 1}", daemon=False,
+            target=_serve_one, args=(self.app, self.sockets[index], self.options),
+            name=f"brain-serve-{index + 1}",
         )
         process.start()
         self.processes[index] = process

@@ -133,10 +133,27 @@ class BatchedCursor(aiosqlite.Cursor):
             raise sqlite3.ProgrammingError("the cursor has not run a statement yet")
         return self._raw
 
-    async def _start(self, call: Callable[[sqlite3.Cursor], Any]) -> BatchedCursor:
+    def _reset(self) -> None:
+        """Forget the previous statement's rows (a new statement starts)."""
         self._buffer.clear()
         self._open = False
-        self._buffer.extend(await self._conn.call(self._run, call))
+
+    def _run_timed(self, call: Callable[[sqlite3.Cursor], Any]) -> tuple[list[Any], float]:
+        started = time.thread_time()
+        rows = self._run(call)
+        return rows, time.thread_time() - started
+
+    async def _start(self, call: Callable[[sqlite3.Cursor], Any], *,
+                     slow_read: str | None = None) -> BatchedCursor:
+        """Run the statement on the connection's thread. `slow_read` is the SQL of a read
+        known to be slow: forgotten as slow once it runs well within the budget there (it
+        was slow on a cold cache, say)."""
+        self._reset()
+        self._conn._thread_work = True
+        rows, elapsed = await self._conn.call(self._run_timed, call)
+        self._buffer.extend(rows)
+        if slow_read is not None and elapsed < INLINE_BUDGET_SECONDS / 2:
+            _SLOW.pop(slow_read, None)
         return self
 
     def _run_inline(self, call: Callable[[sqlite3.Cursor], Any]) -> list[Any] | None:
@@ -155,7 +172,6 @@ class BatchedCursor(aiosqlite.Cursor):
             return self._run(call)
         except sqlite3.OperationalError:
             self._spent = True  # the next statement gets a fresh sqlite3 cursor
-            self._open = False
             if over:
                 return None
             raise
@@ -171,47 +187,23 @@ class BatchedCursor(aiosqlite.Cursor):
         conn = self._conn
         if sql == "BEGIN" and not parameters and conn.inline_ready:
             # A deferred BEGIN takes no lock: nothing to wait for, nothing to hand off.
-            self._buffer.clear()
-            self._open = False
+            self._reset()
             self._run(call)
             conn._thread_work = False
             return self
         if _is_read(sql) and sql not in _SLOW and conn.inline_ready:
-            self._buffer.clear()
-            self._open = False
+            self._reset()
             rows = self._run_inline(call)
             if rows is not None:
                 self._buffer.extend(rows)
                 return self
             _remember_slow(sql)
-        conn._thread_work = True
-        if sql in _SLOW:
-            return await self._start_read_on_thread(sql, call)
-        return await self._start(call)
-
-    def _run_timed(self, call: Callable[[sqlite3.Cursor], Any]) -> tuple[list[Any], float]:
-        started = time.thread_time()
-        rows = self._run(call)
-        return rows, time.thread_time() - started
-
-    async def _start_read_on_thread(self, sql: str,
-                                    call: Callable[[sqlite3.Cursor], Any]) -> BatchedCursor:
-        """A read known to be slow, on the thread; forgotten as slow once it runs well
-        within the budget there (it was slow on a cold cache, say)."""
-        self._buffer.clear()
-        self._open = False
-        rows, elapsed = await self._conn.call(self._run_timed, call)
-        self._buffer.extend(rows)
-        if elapsed < INLINE_BUDGET_SECONDS / 2:
-            _SLOW.pop(sql, None)
-        return self
+        return await self._start(call, slow_read=sql if sql in _SLOW else None)
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> BatchedCursor:
-        self._conn._thread_work = True
         return await self._start(lambda raw: raw.executemany(sql, parameters))
 
     async def executescript(self, sql_script: str) -> BatchedCursor:
-        self._conn._thread_work = True
         return await self._start(lambda raw: raw.executescript(sql_script))
 
     async def fetchone(self) -> Any:

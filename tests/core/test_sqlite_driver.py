@@ -87,12 +87,18 @@ async def test_a_write_request_runs_on_the_thread(
         assert (await conn.execute(text("SELECT label FROM t"))).scalar() == "v"
 
 
-async def test_a_read_past_the_budget_moves_to_the_thread(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def no_inline_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every read that gets as far as a progress check runs past the budget."""
     monkeypatch.setattr(sqlite_driver, "PROGRESS_INSTRUCTIONS", 100)
     monkeypatch.setattr(sqlite_driver, "INLINE_BUDGET_SECONDS", 0.0)
     monkeypatch.setattr(sqlite_driver, "_SLOW", type(sqlite_driver._SLOW)())
+
+
+@pytest.mark.usefixtures("no_inline_budget")
+async def test_a_read_past_the_budget_moves_to_the_thread(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A plain SELECT (over a recursive one) of some 20,000 rows' worth of work.
     select = ("SELECT count(*), sum(i) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
               "SELECT i + 1 FROM n WHERE i < 20000) SELECT i FROM n)")
@@ -230,12 +236,10 @@ async def test_a_file_database_pools_as_many_connections_as_configured(tmp_path:
         await engine.dispose()
 
 
+@pytest.mark.usefixtures("no_inline_budget")
 async def test_an_interrupted_read_leaves_its_write_transaction_whole(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    engine: AsyncEngine,
 ) -> None:
-    monkeypatch.setattr(sqlite_driver, "PROGRESS_INSTRUCTIONS", 100)
-    monkeypatch.setattr(sqlite_driver, "INLINE_BUDGET_SECONDS", 0.0)
-    monkeypatch.setattr(sqlite_driver, "_SLOW", type(sqlite_driver._SLOW)())
     make = create_session_factory(engine)
     async with make() as session:
         session.info[WRITER_INFO_KEY] = True
