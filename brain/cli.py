@@ -116,7 +116,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     # The embedded worker's periodic pumps would log every few seconds at INFO.
     for name in ("celery.beat", "celery.worker.strategy", "celery.app.trace"):
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.root.level))
+    from brain.serving import tune_gc
+
     application = create_app(settings, start_worker=True, serving=True)
+    tune_gc()
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 

@@ -7,8 +7,9 @@ import functools
 import hashlib
 import hmac
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -17,6 +18,7 @@ from fastapi import Query, Request
 from pydantic import BaseModel
 from sqlalchemy import (
     ColumnElement,
+    Row,
     Select,
     String,
     Table,
@@ -31,6 +33,7 @@ from sqlalchemy.types import TypeDecorator
 from starlette.responses import Response
 
 from brain.core.errors import ProblemError
+from brain.core.page_render import page_renderer
 from brain.core.schemas import Page
 
 M = TypeVar("M")
@@ -172,21 +175,11 @@ def _filters_fingerprint(request: Request, sort_key: str) -> str:
     return hashlib.sha256(orjson.dumps(items)).hexdigest()[:16]
 
 
-async def paginate(
-    session: AsyncSession,
-    stmt: Select[M],
-    *,
-    request: Request,
-    params: PageParams,
-    sort: SortOptions,
-    columns: bool = False,
-) -> tuple[list[Any], str | None]:
-    """Run `stmt` for one page in a stable (sort field, id) order; return rows and next cursor.
-
-    With `columns=True` the page is read as plain rows of the entity's table columns instead
-    of ORM instances: no identity map, no instance state — several times cheaper for a page
-    of 50 that is only rendered (read models validate from attributes, which rows have too).
-    """
+def _keyset(
+    stmt: Select[M], *, request: Request, params: PageParams, sort: SortOptions
+) -> tuple[Select[M], InstrumentedAttribute[Any], str]:
+    """`stmt` after the cursor's position, in a stable (sort field, id) order, one row past
+    the page (to know whether there is more); the sort column; the filters' fingerprint."""
     codec: CursorCodec = request.app.state.cursor_codec
     sort_key, column, descending = sort.resolve(params.sort)
     fingerprint = _filters_fingerprint(request, sort_key)
@@ -210,7 +203,34 @@ async def paginate(
             after = or_(column > last_value, and_(column == last_value, id_col > last_id))
         stmt = stmt.where(after)
     order = (column.desc(), id_col.desc()) if descending else (column.asc(), id_col.asc())
-    stmt = stmt.order_by(*order).limit(params.limit + 1)
+    return stmt.order_by(*order).limit(params.limit + 1), column, fingerprint
+
+
+def _next_cursor(request: Request, fingerprint: str, key_value: Any, id_value: Any) -> str:
+    codec: CursorCodec = request.app.state.cursor_codec
+    if isinstance(key_value, datetime) and key_value.tzinfo is None:
+        key_value = key_value.replace(tzinfo=UTC)  # a rendered page's UTC wall-clock time
+    return codec.encode(
+        {"k": [_encode_value(key_value), str(uuid.UUID(str(id_value)))], "f": fingerprint}
+    )
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: Select[M],
+    *,
+    request: Request,
+    params: PageParams,
+    sort: SortOptions,
+    columns: bool = False,
+) -> tuple[list[Any], str | None]:
+    """Run `stmt` for one page in a stable (sort field, id) order; return rows and next cursor.
+
+    With `columns=True` the page is read as plain rows of the entity's table columns instead
+    of ORM instances: no identity map, no instance state — several times cheaper for a page
+    of 50 that is only rendered (read models validate from attributes, which rows have too).
+    """
+    stmt, column, fingerprint = _keyset(stmt, request=request, params=params, sort=sort)
     rows: list[Any]
     if columns:
         entity = stmt.column_descriptions[0]["entity"]
@@ -226,13 +246,71 @@ async def paginate(
     if len(rows) > params.limit:
         rows = rows[: params.limit]
         last = rows[-1]
-        key_value = getattr(last, column.key)
-        last_id_value = getattr(last, "id")  # noqa: B009 - M is any model with an id
-        next_cursor = codec.encode(
-            {"k": [_encode_value(key_value), str(uuid.UUID(str(last_id_value)))],
-             "f": fingerprint}
+        next_cursor = _next_cursor(
+            request, fingerprint, getattr(last, column.key), getattr(last, "id")  # noqa: B009
         )
     return rows, next_cursor
+
+
+async def list_page(
+    session: AsyncSession,
+    stmt: Select[M],
+    *,
+    request: Request,
+    params: PageParams,
+    sort: SortOptions,
+    read_model: type[BaseModel],
+) -> Response:
+    """One page of `stmt` (a select of one entity) as the response: written straight from the
+    table's rows when the read model allows it (`brain/core/page_render.py`), else validated
+    into `Page[read_model]` by Pydantic. The bytes are the same either way."""
+    entity = stmt.column_descriptions[0]["entity"]
+    renderer = page_renderer(entity.__table__, read_model)
+    sort_name = sort.resolve(params.sort)[1].key
+    if renderer is None or sort_name not in renderer.field_names or "id" not in (
+        renderer.field_names
+    ):
+        rows, cursor = await paginate(
+            session, stmt, request=request, params=params, sort=sort, columns=True
+        )
+        return page_response(request, validated_page(read_model, rows, cursor))
+    stmt, column, fingerprint = _keyset(stmt, request=request, params=params, sort=sort)
+    dialect = session.get_bind().dialect.name
+    # Core execution on the session's connection (same transaction, same tenant settings).
+    connection = await session.connection()
+    result = await connection.execute(stmt.with_only_columns(*renderer.columns(dialect)))
+    data = renderer.values(dialect, result.all())
+    next_cursor = None
+    if len(data) > params.limit:
+        del data[params.limit:]
+        last = data[-1]
+        next_cursor = _next_cursor(request, fingerprint, last[column.key], last["id"])
+    return Response(
+        renderer.dump(data, next_cursor),
+        media_type="application/json",
+        headers=_link_header(request, next_cursor),
+    )
+
+
+def validated_page(
+    read_model: type[BaseModel], rows: Sequence[Any], next_cursor: str | None
+) -> Page[Any]:
+    """`rows` (plain rows or ORM objects) validated into one `Page[read_model]`: one call,
+    the loop runs inside pydantic-core. Plain rows go in as dicts (zipped with the result's
+    keys, cheaper than `Row._asdict`); only ORM objects need attribute access."""
+    data: list[Any]
+    from_attributes = True
+    if rows and isinstance(rows[0], Row):
+        keys = rows[0]._fields
+        data = [dict(zip(keys, row, strict=True)) for row in rows]
+        from_attributes = False
+    else:
+        data = list(rows)
+    page: Page[Any] = Page[read_model].model_validate(  # type: ignore[valid-type]
+        {"data": data, "next_cursor": next_cursor, "has_more": next_cursor is not None},
+        from_attributes=from_attributes,
+    )
+    return page
 
 
 def json_response(
@@ -247,12 +325,15 @@ def json_response(
     )
 
 
+def _link_header(request: Request, next_cursor: str | None) -> dict[str, str]:
+    """RFC 8288 `Link: <…>; rel="next"` when there is a next page."""
+    if not next_cursor:
+        return {}
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+    params.append(("cursor", next_cursor))
+    return {"Link": f'<{request.url.path}?{urlencode(params)}>; rel="next"'}
+
+
 def page_response(request: Request, page: Page[Any]) -> Response:
     """The page as JSON with an RFC 8288 `Link: <…>; rel="next"` header when there is more."""
-    headers: dict[str, str] = {}
-    if page.next_cursor:
-        params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-        params.append(("cursor", page.next_cursor))
-        url = f"{request.url.path}?{urlencode(params)}"
-        headers["Link"] = f'<{url}>; rel="next"'
-    return json_response(page, headers=headers)
+    return json_response(page, headers=_link_header(request, page.next_cursor))

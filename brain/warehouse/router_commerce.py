@@ -13,7 +13,13 @@ from brain.billing.catalog import Quota
 from brain.billing.gates import charge_quota
 from brain.core.deps import DbSession, ReadData, WriteData
 from brain.core.etag import check_if_match
-from brain.core.pagination import PageParams, SortOptions, json_response, page_params, paginate
+from brain.core.pagination import (
+    PageParams,
+    SortOptions,
+    json_response,
+    list_page,
+    page_params,
+)
 from brain.core.schemas import Page
 from brain.warehouse import service
 from brain.warehouse.models import Customer, Order
@@ -24,7 +30,6 @@ from brain.warehouse.router_common import (
     created,
     no_content,
     object_path,
-    page_of,
     with_etag,
 )
 from brain.warehouse.schemas import (
@@ -66,10 +71,9 @@ async def list_customers(
     stmt = CustomerRepository(session, auth).list_statement(
         acquisition_channel_id=acquisition_channel_id
     )
-    rows, cursor = await paginate(
-        session, stmt, request=request, params=params, sort=CUSTOMER_SORT, columns=True
+    return await list_page(
+        session, stmt, request=request, params=params, sort=CUSTOMER_SORT, read_model=CustomerRead
     )
-    return page_of(request, CustomerRead, rows, cursor)
 
 
 @customers.post(
@@ -151,10 +155,9 @@ async def list_orders(
     stmt = OrderRepository(session, auth).list_statement(
         date_from=date_from, date_to=date_to, customer_id=customer_id, channel_id=channel_id
     )
-    rows, cursor = await paginate(
-        session, stmt, request=request, params=params, sort=ORDER_SORT, columns=True
+    return await list_page(
+        session, stmt, request=request, params=params, sort=ORDER_SORT, read_model=OrderRead
     )
-    return page_of(request, OrderRead, rows, cursor)
 
 
 @orders.post(

@@ -10,13 +10,11 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Header, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Row
 from starlette.responses import Response
 
 from brain.core.errors import ProblemError, validation_errors
 from brain.core.etag import etag_of_model
-from brain.core.pagination import json_response, page_response
-from brain.core.schemas import Page
+from brain.core.pagination import json_response, page_response, validated_page
 
 R = TypeVar("R", bound=BaseModel)
 MAX_REPORTED_ERRORS = 100
@@ -51,24 +49,7 @@ def page_of(
     request: Request, read_model: type[R], rows: Sequence[Any], next_cursor: str | None
 ) -> Response:
     """One page of `rows` rendered as `read_model`, serialized by Pydantic."""
-    # One validation call for the whole page (the loop runs inside pydantic-core); plain
-    # rows go in as dicts (zipped with the result's keys, cheaper than `Row._asdict`), ORM
-    # objects through their attributes.
-    data: list[Any]
-    if rows and isinstance(rows[0], Row):
-        keys = rows[0]._fields
-        data = [dict(zip(keys, row, strict=True)) for row in rows]
-    else:
-        data = list(rows)
-    page = Page[read_model].model_validate(  # type: ignore[valid-type]
-        {
-            "data": data,
-            "next_cursor": next_cursor,
-            "has_more": next_cursor is not None,
-        },
-        from_attributes=True,
-    )
-    return page_response(request, page)
+    return page_response(request, validated_page(read_model, rows, next_cursor))
 
 
 def parse_json_body(model: type[R], body: bytes) -> R:

@@ -10,7 +10,13 @@ from starlette.responses import Response
 
 from brain.core.deps import DbSession, ReadData, WriteData
 from brain.core.etag import check_if_match
-from brain.core.pagination import PageParams, SortOptions, json_response, page_params, paginate
+from brain.core.pagination import (
+    PageParams,
+    SortOptions,
+    json_response,
+    list_page,
+    page_params,
+)
 from brain.core.schemas import Page
 from brain.warehouse import service
 from brain.warehouse.models import AdSet, Campaign, Channel, Creative, Platform
@@ -25,7 +31,6 @@ from brain.warehouse.router_common import (
     created,
     no_content,
     object_path,
-    page_of,
     with_etag,
 )
 from brain.warehouse.schemas import (
@@ -65,10 +70,9 @@ async def list_channels(
 ) -> Response:
     """The organization's channels."""
     stmt = ChannelRepository(session, auth).list_statement(platform=platform)
-    rows, cursor = await paginate(
-        session, stmt, request=request, params=params, sort=CHANNEL_SORT, columns=True
+    return await list_page(
+        session, stmt, request=request, params=params, sort=CHANNEL_SORT, read_model=ChannelRead
     )
-    return page_of(request, ChannelRead, rows, cursor)
 
 
 @channels.post("", response_model=ChannelRead, status_code=201, operation_id="create_channel")
@@ -139,10 +143,9 @@ async def list_campaigns(
 ) -> Response:
     """The organization's campaigns."""
     stmt = CampaignRepository(session, auth).list_statement(channel_id=channel_id)
-    rows, cursor = await paginate(
-        session, stmt, request=request, params=params, sort=CAMPAIGN_SORT, columns=True
+    return await list_page(
+        session, stmt, request=request, params=params, sort=CAMPAIGN_SORT, read_model=CampaignRead
     )
-    return page_of(request, CampaignRead, rows, cursor)
 
 
 @campaigns.post("", response_model=CampaignRead, status_code=201, operation_id="create_campaign")
@@ -213,10 +216,9 @@ async def list_ad_sets(
 ) -> Response:
     """The organization's ad sets."""
     stmt = AdSetRepository(session, auth).list_statement(campaign_id=campaign_id)
-    rows, cursor = await paginate(
-        session, stmt, request=request, params=params, sort=AD_SET_SORT, columns=True
+    return await list_page(
+        session, stmt, request=request, params=params, sort=AD_SET_SORT, read_model=AdSetRead
     )
-    return page_of(request, AdSetRead, rows, cursor)
 
 
 @ad_sets.post("", response_model=AdSetRead, status_code=201, operation_id="create_ad_set")
@@ -290,10 +292,9 @@ async def list_creatives(
     stmt = CreativeRepository(session, auth).list_statement(
         campaign_id=campaign_id, ad_set_id=ad_set_id
     )
-    rows, cursor = await paginate(
-        session, stmt, request=request, params=params, sort=CREATIVE_SORT, columns=True
+    return await list_page(
+        session, stmt, request=request, params=params, sort=CREATIVE_SORT, read_model=CreativeRead
     )
-    return page_of(request, CreativeRead, rows, cursor)
 
 
 @creatives.post("", response_model=CreativeRead, status_code=201, operation_id="create_creative")

@@ -14,7 +14,13 @@ from brain.billing.gates import admit_ingestion, charge_quota
 from brain.core.deps import DbSession, ReadData, WriteData
 from brain.core.errors import ProblemError
 from brain.core.etag import check_if_match
-from brain.core.pagination import PageParams, SortOptions, json_response, page_params, paginate
+from brain.core.pagination import (
+    PageParams,
+    SortOptions,
+    json_response,
+    list_page,
+    page_params,
+)
 from brain.core.schemas import Page
 from brain.warehouse import service
 from brain.warehouse.models import DailyMetric
@@ -25,7 +31,6 @@ from brain.warehouse.router_common import (
     created,
     no_content,
     object_path,
-    page_of,
     parse_json_body,
     with_etag,
 )
@@ -73,10 +78,9 @@ async def list_daily_metrics(
         creative_id=creative_id,
         grain=grain,
     )
-    rows, cursor = await paginate(
-        session, stmt, request=request, params=params, sort=METRIC_SORT, columns=True
+    return await list_page(
+        session, stmt, request=request, params=params, sort=METRIC_SORT, read_model=DailyMetricRead
     )
-    return page_of(request, DailyMetricRead, rows, cursor)
 
 
 @router.post(
