@@ -48,6 +48,9 @@ from sqlalchemy import (
 from sqlalchemy import types as sqltypes
 from sqlalchemy.types import TypeDecorator
 
+# Every timestamp is UTC: plain datetimes are UTC wall-clock times; written with `Z`.
+_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
+
 # Model config keys that change how a model serializes; a model setting any of them is left
 # to Pydantic.
 _SERIALIZATION_CONFIG = (
@@ -223,11 +226,15 @@ class PageRenderer:
         convert = self.converter(dialect)
         return [convert(row) for row in rows]
 
+    def dump_object(self, values: dict[str, Any]) -> bytes:
+        """One object's JSON (what `model_dump_json()` writes)."""
+        return orjson.dumps(values, option=_OPTIONS)
+
     def dump(self, data: list[dict[str, Any]], next_cursor: str | None) -> bytes:
+        """A page's JSON (what `Page[Model].model_dump_json()` writes)."""
         return orjson.dumps(
             {"data": data, "next_cursor": next_cursor, "has_more": next_cursor is not None},
-            # Every timestamp is UTC: plain ones are read as UTC wall-clock times.
-            option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z,
+            option=_OPTIONS,
         )
 
 

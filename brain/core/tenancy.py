@@ -6,12 +6,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from brain.core.auth import AuthContext
 from brain.core.errors import NotFound
 from brain.core.models import Base, utcnow
+from brain.core.page_render import page_renderer
 
 M = TypeVar("M", bound=Base)
 
@@ -52,6 +54,22 @@ class TenantRepository(Generic[M]):
         if obj is None:
             raise NotFound(self.label)
         return obj
+
+    async def get_rendered(self, object_id: uuid.UUID, read_model: type[BaseModel]) -> bytes:
+        """The object as `read_model`'s JSON, written straight from its row when the model
+        allows (`brain.core.page_render`, the same bytes as Pydantic's); 404 when missing."""
+        renderer = page_renderer(self.model.__table__, read_model)
+        if renderer is None:
+            return read_model.model_validate(await self.get_or_404(object_id)).model_dump_json(
+            ).encode()
+        dialect = self.session.get_bind().dialect.name
+        stmt = self.select().where(self.model.id == object_id)  # type: ignore[attr-defined]
+        connection = await self.session.connection()
+        row = (await connection.execute(
+            stmt.with_only_columns(*renderer.columns(dialect)))).first()
+        if row is None:
+            raise NotFound(self.label)
+        return renderer.dump_object(renderer.values(dialect, [row])[0])
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, M]:
         if not ids:

@@ -16,7 +16,6 @@ from brain.core.etag import check_if_match
 from brain.core.pagination import (
     PageParams,
     SortOptions,
-    json_response,
     list_page,
     page_params,
 )
@@ -95,8 +94,8 @@ async def get_customer(
     org_id: uuid.UUID, customer_id: uuid.UUID, auth: ReadData, session: DbSession
 ) -> Response:
     """One customer."""
-    customer = await CustomerRepository(session, auth).get_or_404(customer_id)
-    return json_response(CustomerRead.model_validate(customer))
+    body = await CustomerRepository(session, auth).get_rendered(customer_id, CustomerRead)
+    return Response(body, media_type="application/json")
 
 
 @customers.patch("/{customer_id}", response_model=CustomerRead, operation_id="update_customer")
@@ -177,8 +176,8 @@ async def get_order(
     org_id: uuid.UUID, order_id: uuid.UUID, auth: ReadData, session: DbSession
 ) -> Response:
     """One order."""
-    order = await OrderRepository(session, auth).get_or_404(order_id)
-    return json_response(OrderRead.model_validate(order))
+    body = await OrderRepository(session, auth).get_rendered(order_id, OrderRead)
+    return Response(body, media_type="application/json")
 
 
 @orders.patch("/{order_id}", response_model=OrderRead, operation_id="update_order")

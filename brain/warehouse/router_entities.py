@@ -13,7 +13,6 @@ from brain.core.etag import check_if_match
 from brain.core.pagination import (
     PageParams,
     SortOptions,
-    json_response,
     list_page,
     page_params,
 )
@@ -89,8 +88,8 @@ async def get_channel(
     org_id: uuid.UUID, channel_id: uuid.UUID, auth: ReadData, session: DbSession
 ) -> Response:
     """One channel."""
-    channel = await ChannelRepository(session, auth).get_or_404(channel_id)
-    return json_response(ChannelRead.model_validate(channel))
+    body = await ChannelRepository(session, auth).get_rendered(channel_id, ChannelRead)
+    return Response(body, media_type="application/json")
 
 
 @channels.patch("/{channel_id}", response_model=ChannelRead, operation_id="update_channel")
@@ -164,8 +163,8 @@ async def get_campaign(
     org_id: uuid.UUID, campaign_id: uuid.UUID, auth: ReadData, session: DbSession
 ) -> Response:
     """One campaign."""
-    campaign = await CampaignRepository(session, auth).get_or_404(campaign_id)
-    return json_response(CampaignRead.model_validate(campaign))
+    body = await CampaignRepository(session, auth).get_rendered(campaign_id, CampaignRead)
+    return Response(body, media_type="application/json")
 
 
 @campaigns.patch("/{campaign_id}", response_model=CampaignRead, operation_id="update_campaign")
@@ -235,8 +234,8 @@ async def get_ad_set(
     org_id: uuid.UUID, ad_set_id: uuid.UUID, auth: ReadData, session: DbSession
 ) -> Response:
     """One ad set."""
-    ad_set = await AdSetRepository(session, auth).get_or_404(ad_set_id)
-    return json_response(AdSetRead.model_validate(ad_set))
+    body = await AdSetRepository(session, auth).get_rendered(ad_set_id, AdSetRead)
+    return Response(body, media_type="application/json")
 
 
 @ad_sets.patch("/{ad_set_id}", response_model=AdSetRead, operation_id="update_ad_set")
@@ -313,8 +312,8 @@ async def get_creative(
     org_id: uuid.UUID, creative_id: uuid.UUID, auth: ReadData, session: DbSession
 ) -> Response:
     """One creative."""
-    creative = await CreativeRepository(session, auth).get_or_404(creative_id)
-    return json_response(CreativeRead.model_validate(creative))
+    body = await CreativeRepository(session, auth).get_rendered(creative_id, CreativeRead)
+    return Response(body, media_type="application/json")
 
 
 @creatives.patch("/{creative_id}", response_model=CreativeRead, operation_id="update_creative")

@@ -153,8 +153,8 @@ async def get_daily_metric(
     org_id: uuid.UUID, metric_id: uuid.UUID, auth: ReadData, session: DbSession
 ) -> Response:
     """One daily metric row."""
-    metric = await DailyMetricRepository(session, auth).get_or_404(metric_id)
-    return json_response(DailyMetricRead.model_validate(metric))
+    body = await DailyMetricRepository(session, auth).get_rendered(metric_id, DailyMetricRead)
+    return Response(body, media_type="application/json")
 
 
 @router.patch("/{metric_id}", response_model=DailyMetricRead, operation_id="update_daily_metric")

@@ -141,6 +141,10 @@ async def test_rendered_page_is_byte_for_byte_pydantics(
         fast = renderer.dump(renderer.values(dialect, fast_rows), cursor)
         expected = validated_page(read_model, typed_rows, cursor).model_dump_json().encode()
         assert fast == expected
+    # One object (`TenantRepository.get_rendered`) is written as `model_dump_json()` does.
+    typed = validated_page(read_model, typed_rows, None).data
+    for values, item in zip(renderer.values(dialect, fast_rows), typed, strict=True):
+        assert renderer.dump_object(values) == item.model_dump_json().encode()
 
 
 async def test_api_pages_walk_by_every_sort_with_rendered_pages(
@@ -170,6 +174,29 @@ async def test_api_pages_walk_by_every_sort_with_rendered_pages(
 
         ordered = sorted(expected, key=position, reverse=sort.startswith("-"))
         assert seen == ordered, sort
+
+
+@pytest.mark.parametrize(
+    "collection", ["channels", "campaigns", "ad-sets", "creatives", "metrics/daily",
+                   "customers", "orders"],
+)
+async def test_a_single_object_reads_as_its_list_item(
+    client: httpx.AsyncClient, db: AsyncSession, tenant: Tenant, collection: str
+) -> None:
+    await _seed(db, tenant.id)
+    await db.commit()
+    listed = (await client.get(tenant.path(f"/{collection}?limit=200"),
+                               headers=tenant.viewer)).json()["data"]
+    assert listed
+    for item in listed:
+        response = await client.get(tenant.path(f"/{collection}/{item['id']}"),
+                                    headers=tenant.viewer)
+        assert response.status_code == 200, describe(response)
+        assert response.json() == item
+        assert response.headers["etag"]
+    missing = await client.get(tenant.path(f"/{collection}/{uuid.uuid4()}"),
+                               headers=tenant.viewer)
+    assert missing.status_code == 404, describe(missing)
 
 
 # Generated values, in the forms each database hands them over ------------------------------
