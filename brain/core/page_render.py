@@ -7,12 +7,13 @@ it back to text. For a read model made only of plain fields — strings, string 
 booleans, UUIDs, dates and timestamps, plus computed properties of those — most of that work
 produces nothing the response needs.
 
-`PageRenderer` reads each column in the form that is cheapest to turn into the JSON value:
-UUIDs as text, timestamps and dates as text on SQLite, money as a float on PostgreSQL. A small
-function generated for the read model (as `dataclasses` generates `__init__`) turns a row into
-the dict of values orjson writes exactly as Pydantic would: hyphenated UUID strings, UTC
-datetimes written with `Z`, floats by the same shortest round-trip rule. The page is dumped in
-one orjson call.
+`PageRenderer` reads each column in the form that is cheapest to turn into the JSON value: on
+SQLite, UUIDs, timestamps and dates as the text they are stored as; on PostgreSQL, timestamps
+as UTC wall-clock times and UUIDs as psycopg's own objects. A small function generated for the
+read model (as `dataclasses` generates `__init__`) turns a row into the dict of values orjson
+writes exactly as Pydantic would: hyphenated UUIDs, UTC datetimes written with `Z`, floats by
+the same shortest round-trip rule. The page is dumped in one orjson call. (Measured on a page
+of 50 daily metrics: about a third of the CPU time of the typed rows and Pydantic.)
 
 The output is byte for byte what `Page[Model].model_dump_json()` writes for the same rows: a
 model whose serialization the renderer cannot reproduce exactly (an alias, a serializer, a
@@ -73,10 +74,6 @@ def _postgres_utc(column: ColumnElement[Any]) -> ColumnElement[Any]:
 
 class _Row:
     """What a computed property sees as `self`: the row's values as attributes."""
-
-
-def _is_uuid_type(sql_type: Any) -> bool:
-    return isinstance(sql_type, sqltypes.Uuid)
 
 
 @dataclass(frozen=True)
@@ -258,6 +255,19 @@ def _computed_getter(prop: property, return_type: Any) -> Callable[[Any], Any] |
     return getter
 
 
+# The column types each kind of field is read from (timestamps: with a time zone, as
+# `UTCDateTime` declares them).
+_COLUMN_TYPES: dict[str, type[Any] | tuple[type[Any], ...]] = {
+    "uuid": sqltypes.Uuid,
+    "timestamp": sqltypes.DateTime,
+    "date": sqltypes.Date,
+    "float": (sqltypes.Numeric, sqltypes.Float),
+    "int": sqltypes.Integer,
+    "bool": sqltypes.Boolean,
+    "str": sqltypes.String,  # Text and Enum too
+}
+
+
 @functools.lru_cache(maxsize=256)
 def page_renderer(table: Table, read_model: type[BaseModel]) -> PageRenderer | None:
     """The renderer of `read_model` over `table`'s rows, or None when the model must be
@@ -285,7 +295,9 @@ def page_renderer(table: Table, read_model: type[BaseModel]) -> PageRenderer | N
         column_type = table.columns[name].type
         if isinstance(column_type, TypeDecorator):
             column_type = column_type.impl_instance
-        if kind == "uuid" and not _is_uuid_type(column_type):
+        if not isinstance(column_type, _COLUMN_TYPES[kind]) or (
+            kind == "timestamp" and not column_type.timezone
+        ):
             return None
         fields.append(_Field(name, kind, nullable=plain[1] or bool(table.columns[name].nullable)))
     computed: list[tuple[str, Callable[[Any], Any]]] = []

@@ -300,6 +300,10 @@ class _ComputedList(Resource):
         return self.name.split()
 
 
+class _WrongColumnType(Resource):
+    name: int
+
+
 class _Plain(Resource):
     name: str
     platform: str
@@ -307,7 +311,8 @@ class _Plain(Resource):
 
 
 @pytest.mark.parametrize(
-    "read_model", [_Aliased, _Serialized, _Nested, _NotAColumn, _ComputedList],
+    "read_model",
+    [_Aliased, _Serialized, _Nested, _NotAColumn, _ComputedList, _WrongColumnType],
     ids=lambda m: m.__name__,
 )
 def test_models_it_cannot_render_exactly_keep_pydantic(read_model: type[BaseModel]) -> None:
