@@ -40,6 +40,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Float,
+    Select,
     String,
     Table,
     func,
@@ -47,6 +48,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy import types as sqltypes
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeDecorator
 
 # Every timestamp is UTC: plain datetimes are UTC wall-clock times; written with `Z`.
@@ -138,9 +140,17 @@ class PageRenderer:
     fields: tuple[_Field, ...]
     computed: tuple[tuple[str, Callable[[Any], Any]], ...]
 
-    @property
+    @functools.cached_property
     def field_names(self) -> frozenset[str]:
         return frozenset(f.name for f in self.fields)
+
+    async def read(self, session: AsyncSession, stmt: Select[Any]) -> list[dict[str, Any]]:
+        """Run `stmt` (a select of the table's entity) with this renderer's columns, on the
+        session's connection (same transaction, same tenant settings); the rows' values."""
+        dialect = session.get_bind().dialect.name
+        connection = await session.connection()
+        result = await connection.execute(stmt.with_only_columns(*self.columns(dialect)))
+        return self.values(dialect, result.all())
 
     @functools.cache  # noqa: B019 - renderers live as long as the process (one per model)
     def columns(self, dialect: str) -> tuple[ColumnElement[Any], ...]:

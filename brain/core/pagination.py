@@ -275,11 +275,7 @@ async def list_page(
         )
         return page_response(request, validated_page(read_model, rows, cursor))
     stmt, column, fingerprint = _keyset(stmt, request=request, params=params, sort=sort)
-    dialect = session.get_bind().dialect.name
-    # Core execution on the session's connection (same transaction, same tenant settings).
-    connection = await session.connection()
-    result = await connection.execute(stmt.with_only_columns(*renderer.columns(dialect)))
-    data = renderer.values(dialect, result.all())
+    data = await renderer.read(session, stmt)
     next_cursor = None
     if len(data) > params.limit:
         del data[params.limit:]

@@ -62,14 +62,11 @@ class TenantRepository(Generic[M]):
         if renderer is None:
             return read_model.model_validate(await self.get_or_404(object_id)).model_dump_json(
             ).encode()
-        dialect = self.session.get_bind().dialect.name
         stmt = self.select().where(self.model.id == object_id)  # type: ignore[attr-defined]
-        connection = await self.session.connection()
-        row = (await connection.execute(
-            stmt.with_only_columns(*renderer.columns(dialect)))).first()
-        if row is None:
+        found = await renderer.read(self.session, stmt)
+        if not found:
             raise NotFound(self.label)
-        return renderer.dump_object(renderer.values(dialect, [row])[0])
+        return renderer.dump_object(found[0])
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, M]:
         if not ids:
