@@ -52,6 +52,7 @@ from tests.platform.tenant_objects import seed_objects
 MAX_EXAMPLES = int(os.environ.get("BRAIN_FUZZ_MAX_EXAMPLES", "25"))
 # Deterministic in CI; BRAIN_FUZZ_RANDOM=1 explores new inputs on every run.
 DERANDOMIZE = os.environ.get("BRAIN_FUZZ_RANDOM", "") != "1"
+REQUEST_TIMEOUT_SECONDS = 60
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -144,6 +145,10 @@ def fuzz_app(fuzz_settings: Settings, fuzz_tenant: FuzzTenant) -> Iterator[FastA
 def api_schema(fuzz_app: FastAPI, fuzz_tenant: FuzzTenant) -> schemathesis.BaseSchema:
     config = SchemathesisConfig.from_dict(
         {
+            # The fuzz judges answers, not speed (benchmarks/ measures that): schemathesis's
+            # 10 s default made a one-off stall of a busy CI machine fail a 404. A request
+            # that really hangs still fails, after a minute.
+            "request-timeout": REQUEST_TIMEOUT_SECONDS,
             "generation": {
                 "max-examples": MAX_EXAMPLES,
                 "deterministic": DERANDOMIZE,
