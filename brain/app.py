@@ -79,11 +79,12 @@ def create_app(
     settings.check_production()
     runtime = runtime or Runtime.create(settings)
     load_job_modules()
+    embedded_worker = start_worker and not settings.broker_url and settings.embedded_worker
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = None
-        if start_worker and not settings.broker_url and settings.embedded_worker:
+        if embedded_worker:
             from brain.worker import EmbeddedWorker
 
             worker = EmbeddedWorker(settings)
@@ -207,4 +208,9 @@ def create_app(
     # problems): providers time out slow receivers.
     app.add_middleware(InboundWebhookMiddleware, max_body_bytes=settings.max_json_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    if embedded_worker:
+        from brain.core.pacing import GaugeMiddleware
+
+        # The embedded worker's jobs give way while requests are in flight (core/pacing.py).
+        app.add_middleware(GaugeMiddleware)
     return app

@@ -178,7 +178,7 @@ class EmbeddedWorker:
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, EMBEDDED_SWITCH_INTERVAL))
         self._thread = threading.Thread(
-            target=self._controller.start, name="brain-embedded-worker", daemon=True
+            target=self._run_paced, name="brain-embedded-worker", daemon=True
         )
         self._thread.start()
         self.settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -187,6 +187,14 @@ class EmbeddedWorker:
         )
         self._beat.start()
         logger.info("embedded worker and beat started")
+
+    def _run_paced(self) -> None:
+        """The worker's loop (the solo pool runs every task on this thread), its jobs giving
+        way to the API's requests (core/pacing.py)."""
+        from brain.core.pacing import pace_current_thread
+
+        pace_current_thread()
+        self._controller.start()
 
     def stop(self) -> None:
         if self._beat is not None:

@@ -28,9 +28,10 @@ from typing import Any
 from urllib.parse import unquote
 
 import orjson
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from brain.core import pacing
 from brain.core.auth import AuthContext
 from brain.core.crypto import DecryptionError, Keyring
 from brain.core.db import BYPASS_INFO_KEY, set_tenant, system_session
@@ -554,6 +555,8 @@ async def set_secret(session: AsyncSession, keyring: Keyring, connection: Connec
 PROCESS_JOB = "integrations.process_inbound"
 NUDGE_MAX_IDS = 500
 NUDGE_COALESCE_SECONDS = 0.1
+# Events processed between two pauses while the embedded worker gives way to requests.
+PACED_UNIT = 50
 InboundHandler = Callable[[AsyncSession, AuthContext, Any], Awaitable[None]]
 # A handler of many events of one type at once (one transaction; on failure every event of
 # the batch is processed again on its own, so one poison event cannot hold the others).
@@ -633,14 +636,6 @@ def processing_delay(attempts_made: int) -> timedelta | None:
     return base * (1 + int.from_bytes(uuid.uuid4().bytes[:2], "big") / 65535 * 0.1)
 
 
-def _due(now: datetime) -> Any:
-    return or_(
-        and_(InboundWebhookEvent.status == "pending", InboundWebhookEvent.next_attempt_at <= now),
-        and_(InboundWebhookEvent.status == "processing",
-             InboundWebhookEvent.lease_expires_at <= now),
-    )
-
-
 @dataclass(frozen=True)
 class _Claimed:
     id: uuid.UUID
@@ -650,19 +645,50 @@ class _Claimed:
     event_type: str
 
 
+def _is_due(status: str, next_attempt_at: datetime | None,
+            lease_expires_at: datetime | None, now: datetime) -> bool:
+    """Whether a row read by id is due: pending and its time has come, or leased by a
+    worker whose lease ran out."""
+    if status == "pending":
+        return next_attempt_at is not None and next_attempt_at <= now
+    return status == "processing" and lease_expires_at is not None and lease_expires_at <= now
+
+
 async def _claim(runtime: Runtime, event_ids: Sequence[uuid.UUID] | None,
                  limit: int) -> list[_Claimed]:
     """Lease due events (skipping rows another worker holds): a select and one update."""
     now = runtime.clock.now()
     events = InboundWebhookEvent
+    columns = (events.id, events.organization_id, events.connection_id, events.provider,
+               events.event_type)
     async with system_session(runtime.session_factory) as session:
-        stmt = select(events.id, events.organization_id, events.connection_id, events.provider,
-                      events.event_type).where(_due(now))
         if event_ids is not None:
-            stmt = stmt.where(events.id.in_(list(event_ids)))
-        stmt = stmt.order_by(events.next_attempt_at, events.id) \
-            .limit(limit).with_for_update(skip_locked=True)
-        claimed = [_Claimed(*row) for row in (await session.execute(stmt)).all()]
+            # Named events are read by primary key alone, and whether each is due is decided
+            # here: with the due condition in the query, the stale statistics of a fresh,
+            # busy inbox made the planner scan every due event for each message.
+            rows = (await session.execute(
+                select(*columns, events.status, events.next_attempt_at,
+                       events.lease_expires_at, events.received_at)
+                .where(events.id.in_(list(event_ids)))
+                .with_for_update(skip_locked=True)
+            )).all()
+            due = sorted((row for row in rows if _is_due(row[5], row[6], row[7], now)),
+                         key=lambda row: (row[6] or row[8], row[0]))
+            claimed = [_Claimed(*row[:5]) for row in due[:limit]]
+        else:
+            # Two ordered scans of `ix_inbound_webhook_events_due` that stop at `limit`: a
+            # single query with both conditions (an OR) fetched and sorted every due event.
+            expired = select(*columns).where(
+                events.status == "processing", events.lease_expires_at <= now,
+            ).order_by(events.lease_expires_at, events.id).limit(limit) \
+                .with_for_update(skip_locked=True)
+            claimed = [_Claimed(*row) for row in (await session.execute(expired)).all()]
+            if len(claimed) < limit:
+                pending = select(*columns).where(
+                    events.status == "pending", events.next_attempt_at <= now,
+                ).order_by(events.next_attempt_at, events.id).limit(limit - len(claimed)) \
+                    .with_for_update(skip_locked=True)
+                claimed += [_Claimed(*row) for row in (await session.execute(pending)).all()]
         if claimed:
             await session.execute(
                 update(events)
@@ -768,13 +794,20 @@ def _runs(claimed: list[_Claimed]) -> list[list[_Claimed]]:
 
 
 async def process_claimed(runtime: Runtime, claimed: list[_Claimed]) -> None:
+    """Process runs of same-type events (a batch handler, else one by one). On the embedded
+    worker's thread, while the API is serving requests, a run goes in pieces of
+    `PACED_UNIT` events with a pause after each (core/pacing.py); when it is idle, whole."""
     for run in _runs(claimed):
-        key = (run[0].provider, run[0].event_type)
-        if (len(run) > 1 and key in INBOUND_BATCH_HANDLERS and key in INBOUND_HANDLERS
-                and await _process_batch(runtime, run)):
-            continue
-        for item in run:
-            await _process_one(runtime, item.id)
+        while run:
+            size = PACED_UNIT if pacing.is_paced() and pacing.REQUESTS.busy() else len(run)
+            unit, run = run[:size], run[size:]
+            started = time.monotonic()
+            key = (unit[0].provider, unit[0].event_type)
+            if not (len(unit) > 1 and key in INBOUND_BATCH_HANDLERS
+                    and key in INBOUND_HANDLERS and await _process_batch(runtime, unit)):
+                for item in unit:
+                    await _process_one(runtime, item.id)
+            await pacing.give_way(time.monotonic() - started)
 
 
 async def process_due(runtime: Runtime, *, event_id: uuid.UUID | None = None,
@@ -782,7 +815,9 @@ async def process_due(runtime: Runtime, *, event_id: uuid.UUID | None = None,
     """Claim due inbox events (leased, so a dead worker's events come back) and process
     them (runs of the same type together); returns how many were attempted."""
     wanted = [event_id] if event_id is not None else event_ids
+    started = time.monotonic()
     claimed = await _claim(runtime, wanted, limit if wanted is None else len(wanted))
+    await pacing.give_way(time.monotonic() - started)
     await process_claimed(runtime, claimed)
     return len(claimed)
 

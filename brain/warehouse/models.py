@@ -233,7 +233,8 @@ class Order(IdMixin, TenantMixin, TimestampMixin, SoftDeleteMixin, Base):
         Index("ix_orders_org_created", "organization_id", "created_at", "id"),
         Index("ix_orders_org_date", "organization_id", "order_date", "id"),
         Index("ix_orders_org_customer", "organization_id", "customer_id"),
-        Index("ix_orders_customer_fk", "customer_id"),
+        # Leads with the foreign key; a customer's earliest order is its range's first entry.
+        Index("ix_orders_customer_date", "customer_id", "order_date"),
         Index("ix_orders_channel_fk", "channel_id"),
     )
 

@@ -7,11 +7,13 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
+from brain.core import pacing
 from brain.core.db import system_session
 from brain.core.idempotency import IdempotencyRecord
-from brain.core.jobs import CeleryDispatcher, JobBuffer
+from brain.core.jobs import JOB_REGISTRY, CeleryDispatcher, JobBuffer
 from brain.core.migrate import upgrade
 from brain.core.models import utcnow
 from brain.core.runtime import Runtime
@@ -27,7 +29,9 @@ def _count(runtime: Runtime) -> int:
     return asyncio.run(count())
 
 
-def test_embedded_worker_runs_buffered_job_after_flush(tmp_path: Path) -> None:
+def test_embedded_worker_runs_buffered_job_after_flush(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'worker.db'}",
         var_dir=tmp_path,
@@ -45,17 +49,29 @@ def test_embedded_worker_runs_buffered_job_after_flush(tmp_path: Path) -> None:
         await runtime.close()
 
     asyncio.run(arrange())
+    paced: list[bool] = []
+
+    async def probe(runtime: Runtime) -> None:
+        paced.append(pacing.is_paced())
+
+    # Jobs on the worker's thread give way to the API's requests (core/pacing.py).
+    monkeypatch.setitem(JOB_REGISTRY, "tests.pacing_probe", probe)
     worker = EmbeddedWorker(settings)
     worker.start()
     try:
         buffer = JobBuffer()
         buffer.enqueue("maintenance.purge_idempotency_records")
+        buffer.enqueue("tests.pacing_probe")
         asyncio.run(buffer.flush(CeleryDispatcher()))
         runtime = Runtime.create(settings)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and _count(runtime) != 1:
             time.sleep(0.2)
         assert _count(runtime) == 1
+        while time.monotonic() < deadline and not paced:
+            time.sleep(0.05)
+        assert paced == [True]
+        assert not pacing.is_paced()  # the test's own thread is not
     finally:
         worker.stop()
 

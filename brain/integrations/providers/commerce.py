@@ -218,10 +218,16 @@ class CommerceLoader:
                 if not chunk:
                     continue
             if postgres:
-                # The chunk's ids joined to their orders: whatever plan fresh, un-analysed
-                # tables get, orders are read at most once per chunk (a correlated subquery
-                # per customer could scan them once per row). Never server-side prepared: a
-                # generic plan, made for no ids in particular, can be that nested scan.
+                # Each customer's earliest live order, from that customer's orders alone:
+                # the only condition on orders is the customer, which only indexes leading
+                # with it (`ix_orders_customer_date`) can serve, whatever the statistics
+                # say. With the organization or `deleted_at IS NULL` in the condition, the
+                # stale statistics of a fresh, busy table made the planner read all of the
+                # organization's orders per chunk (a join) or per customer (through the
+                # unique index on live orders), so "live" is the aggregate's filter. The
+                # customers are the organization's (the outer condition), and so are their
+                # orders. Never server-side prepared: a generic plan is made for no ids in
+                # particular.
                 connection = await session.connection()
                 raw = await connection.get_raw_connection()
                 driver: Any = raw.driver_connection
@@ -249,14 +255,13 @@ class CommerceLoader:
 _PG_FIRST_ORDERS = """
 UPDATE customers AS c
 SET first_order_on = f.first_order_on, updated_at = %(now)s
-FROM (
-    SELECT v.id AS id, min(o.order_date) AS first_order_on
-    FROM unnest(CAST(%(ids)s AS uuid[])) AS v(id)
-    LEFT JOIN orders AS o
-        ON o.customer_id = v.id AND o.organization_id = %(org)s AND o.deleted_at IS NULL
-    GROUP BY v.id
+FROM unnest(CAST(%(ids)s AS uuid[])) AS v(id)
+CROSS JOIN LATERAL (
+    SELECT min(o.order_date) FILTER (WHERE o.deleted_at IS NULL) AS first_order_on
+    FROM orders AS o
+    WHERE o.customer_id = v.id
 ) AS f
-WHERE c.id = f.id AND c.organization_id = %(org)s AND c.deleted_at IS NULL
+WHERE c.id = v.id AND c.organization_id = %(org)s AND c.deleted_at IS NULL
 """
 
 

@@ -259,3 +259,88 @@ async def test_an_event_held_by_a_dead_worker_is_processed_after_its_lease(
     assert await inbound.process_due(runtime) == 1
     [event] = await events_of(db, tenant)
     assert (event.status, event.attempts) == ("processed", 2)
+
+
+async def test_events_named_by_a_job_are_claimed_only_while_due_and_in_order(
+    client: httpx.AsyncClient, tenant: Tenant, shopify: Hooked, runtime: Runtime,
+    db: AsyncSession, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from brain.core.jobs import JOB_REGISTRY
+
+    async def lost(runtime: Runtime, **_: Any) -> None:
+        """The job message never arrives: the events stay pending."""
+
+    monkeypatch.setitem(JOB_REGISTRY, "integrations.process_inbound", lost)
+    for n in range(3):
+        response = await post_shopify(client, shopify, {**ORDER, "id": 1000 + n},
+                                      event_id=f"named-{n}")
+        assert response.status_code == 200
+    first, second, third = [e.id for e in await events_of(db, tenant)]
+    assert await inbound.process_due(runtime, event_ids=[first]) == 1
+    # Read by id: the processed event is skipped, the others come in the order received.
+    claimed = await inbound._claim(runtime, [third, first, second], 10)
+    assert [c.id for c in claimed] == [second, third]
+    assert await inbound._claim(runtime, [second, third], 10) == []  # leased
+    clock.advance(inbound.PROCESSING_LEASE)
+    assert [c.id for c in await inbound._claim(runtime, [third], 10)] == [third]
+
+
+async def test_the_pump_takes_expired_leases_then_due_events_oldest_first(
+    client: httpx.AsyncClient, tenant: Tenant, shopify: Hooked, runtime: Runtime,
+    db: AsyncSession, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from brain.core.jobs import JOB_REGISTRY
+
+    async def lost(runtime: Runtime, **_: Any) -> None:
+        """The job message never arrives: the events stay pending."""
+
+    monkeypatch.setitem(JOB_REGISTRY, "integrations.process_inbound", lost)
+    for n in range(3):
+        await post_shopify(client, shopify, {**ORDER, "id": 2000 + n}, event_id=f"pump-{n}")
+        clock.advance(timedelta(seconds=1))
+    first, second, third = [e.id for e in await events_of(db, tenant)]
+    assert [c.id for c in await inbound._claim(runtime, None, 1)] == [first]
+    clock.advance(inbound.PROCESSING_LEASE)
+    assert [c.id for c in await inbound._claim(runtime, None, 2)] == [first, second]
+    assert [c.id for c in await inbound._claim(runtime, None, 5)] == [third]
+    assert await inbound._claim(runtime, None, 5) == []
+
+
+def _claimed_run(count: int) -> list[Any]:
+    import uuid
+
+    org, connection = uuid.uuid4(), uuid.uuid4()
+    return [inbound._Claimed(uuid.uuid4(), org, connection, "shopify", "orders/create")
+            for _ in range(count)]
+
+
+@pytest.mark.parametrize(("paced", "busy", "units"), [
+    (True, True, [50, 50, 20]),   # the embedded worker while requests are served
+    (True, False, [120]),         # the embedded worker, the API idle
+    (False, True, [120]),         # a separate worker process never cuts runs
+])
+async def test_a_paced_worker_processes_in_pieces_only_while_requests_are_served(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, paced: bool, busy: bool,
+    units: list[int],
+) -> None:
+    from brain.core import pacing
+
+    sizes: list[int] = []
+    pauses: list[float] = []
+
+    async def batch(runtime: Runtime, group: list[Any]) -> bool:
+        sizes.append(len(group))
+        return True
+
+    async def give_way(busy_seconds: float) -> float:
+        pauses.append(busy_seconds)
+        return 0.0
+
+    monkeypatch.setattr(inbound, "_process_batch", batch)
+    monkeypatch.setattr(pacing, "give_way", give_way)
+    monkeypatch.setattr(pacing, "is_paced", lambda: paced)
+    monkeypatch.setattr(pacing.REQUESTS, "in_flight", 3 if busy else 0)
+    monkeypatch.setattr(pacing.REQUESTS, "last_end", 0.0)
+    await inbound.process_claimed(runtime, _claimed_run(120))
+    assert sizes == units
+    assert len(pauses) == len(units)  # a chance to give way after every piece
