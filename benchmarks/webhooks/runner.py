@@ -274,7 +274,8 @@ def _flush_redis() -> None:
 
 
 def _generators(args: argparse.Namespace) -> str:
-    python = "python asyncio (benchmarks/webhooks/loadgen.py)"
+    python = ("python asyncio on uvloop with requests signed before the run "
+              "(benchmarks/webhooks/loadgen.py)")
     if _use_wrk(args, 0.0):
         from benchmarks.api.loadgen import wrk_version
 
