@@ -205,7 +205,10 @@ def render(results: dict[str, Any]) -> str:
             "acks, warm-ups included"
             + (f", plus at most {r['unanswered_bound']} requests wrk left in flight when it "
                "stopped" if r.get("unanswered_bound") else "")
-            + "); processing (order upserts, concurrently with the load): "
+            + "); processing (order upserts, "
+            + ("paced to 2 % of the time while the API serves requests, so mostly after "
+               "the load" if r["shape"] == "embedded" else "concurrently with the load")
+            + "): "
             f"backlog drained {r.get('processing_after_closed_loop', {}).get('seconds', '?')} s "
             f"after the closed loop (the open loop starts after that) and "
             f"{drained['seconds']} s after the open loop, final statuses "
