@@ -145,7 +145,8 @@ def _verdict(load: dict[str, Any]) -> str:
 
 SHAPES = {
     "embedded": "`brain serve` — one uvicorn process whose embedded job worker processes the "
-                "events in the same process (the default set-up)",
+                "events in the same process, giving way while requests are served (the "
+                "default set-up)",
     "production": "`brain serve` with `BRAIN_BROKER_URL` (Redis) acknowledging, and a separate "
                   "`brain worker` (Celery, one process) processing — the production set-up",
 }
