@@ -97,7 +97,7 @@ def pause_for(busy_seconds: float, *, gauge: RequestGauge = REQUESTS) -> float:
     """How long a paced thread should pause after `busy_seconds` of work (0 when it is not
     paced or no request is being served)."""
     share = _pacing.share
-    if share is None or share >= 1 or busy_seconds <= 0 or not gauge.busy():
+    if share is None or busy_seconds <= 0 or not gauge.busy():
         return 0.0
     return min(MAX_PAUSE_SECONDS, busy_seconds * (1 - share) / share)
 

@@ -656,7 +656,8 @@ def _is_due(status: str, next_attempt_at: datetime | None,
 
 async def _claim(runtime: Runtime, event_ids: Sequence[uuid.UUID] | None,
                  limit: int) -> list[_Claimed]:
-    """Lease due events (skipping rows another worker holds): a select and one update."""
+    """Lease due events (skipping rows another worker holds): the named ones, or the oldest
+    `limit` due ones; then one update."""
     now = runtime.clock.now()
     events = InboundWebhookEvent
     columns = (events.id, events.organization_id, events.connection_id, events.provider,
@@ -672,9 +673,12 @@ async def _claim(runtime: Runtime, event_ids: Sequence[uuid.UUID] | None,
                 .where(events.id.in_(list(event_ids)))
                 .with_for_update(skip_locked=True)
             )).all()
-            due = sorted((row for row in rows if _is_due(row[5], row[6], row[7], now)),
-                         key=lambda row: (row[6] or row[8], row[0]))
-            claimed = [_Claimed(*row[:5]) for row in due[:limit]]
+            due = sorted(
+                (row for row in rows
+                 if _is_due(row.status, row.next_attempt_at, row.lease_expires_at, now)),
+                key=lambda row: (row.next_attempt_at or row.received_at, row.id))
+            claimed = [_Claimed(row.id, row.organization_id, row.connection_id, row.provider,
+                                row.event_type) for row in due[:limit]]
         else:
             # Two ordered scans of `ix_inbound_webhook_events_due` that stop at `limit`: a
             # single query with both conditions (an OR) fetched and sorted every due event.

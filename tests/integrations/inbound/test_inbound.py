@@ -41,6 +41,18 @@ async def events_of(db: AsyncSession, tenant: Tenant) -> list[InboundWebhookEven
         .execution_options(populate_existing=True))).all())
 
 
+@pytest.fixture
+def processing_jobs_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Processing jobs never run (the message is lost, or the worker dies holding it): stored
+    events stay pending until claimed by the test."""
+    from brain.core.jobs import JOB_REGISTRY
+
+    async def lost(runtime: Runtime, **_: Any) -> None:
+        """The job is taken and never runs."""
+
+    monkeypatch.setitem(JOB_REGISTRY, inbound.PROCESS_JOB, lost)
+
+
 async def post_shopify(client: httpx.AsyncClient, hooked: Hooked, payload: dict[str, Any],
                        *, topic: str = "orders/create", event_id: str = "evt-1",
                        secret: str | None = None) -> httpx.Response:
@@ -243,14 +255,8 @@ async def test_retries_back_off_before_giving_up(
 
 async def test_an_event_held_by_a_dead_worker_is_processed_after_its_lease(
     client: httpx.AsyncClient, tenant: Tenant, shopify: Hooked, runtime: Runtime,
-    db: AsyncSession, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch,
+    db: AsyncSession, clock: FrozenClock, processing_jobs_lost: None,
 ) -> None:
-    from brain.core.jobs import JOB_REGISTRY
-
-    async def lost(runtime: Runtime, **_: Any) -> None:
-        """The worker takes the job ... and dies before running it."""
-
-    monkeypatch.setitem(JOB_REGISTRY, "integrations.process_inbound", lost)
     response = await post_shopify(client, shopify, ORDER, event_id="held")
     assert response.status_code == 200
     assert await inbound._claim(runtime, None, 10)  # claimed, then the worker dies
@@ -263,14 +269,8 @@ async def test_an_event_held_by_a_dead_worker_is_processed_after_its_lease(
 
 async def test_events_named_by_a_job_are_claimed_only_while_due_and_in_order(
     client: httpx.AsyncClient, tenant: Tenant, shopify: Hooked, runtime: Runtime,
-    db: AsyncSession, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch,
+    db: AsyncSession, clock: FrozenClock, processing_jobs_lost: None,
 ) -> None:
-    from brain.core.jobs import JOB_REGISTRY
-
-    async def lost(runtime: Runtime, **_: Any) -> None:
-        """The job message never arrives: the events stay pending."""
-
-    monkeypatch.setitem(JOB_REGISTRY, "integrations.process_inbound", lost)
     for n in range(3):
         response = await post_shopify(client, shopify, {**ORDER, "id": 1000 + n},
                                       event_id=f"named-{n}")
@@ -287,14 +287,8 @@ async def test_events_named_by_a_job_are_claimed_only_while_due_and_in_order(
 
 async def test_the_pump_takes_expired_leases_then_due_events_oldest_first(
     client: httpx.AsyncClient, tenant: Tenant, shopify: Hooked, runtime: Runtime,
-    db: AsyncSession, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch,
+    db: AsyncSession, clock: FrozenClock, processing_jobs_lost: None,
 ) -> None:
-    from brain.core.jobs import JOB_REGISTRY
-
-    async def lost(runtime: Runtime, **_: Any) -> None:
-        """The job message never arrives: the events stay pending."""
-
-    monkeypatch.setitem(JOB_REGISTRY, "integrations.process_inbound", lost)
     for n in range(3):
         await post_shopify(client, shopify, {**ORDER, "id": 2000 + n}, event_id=f"pump-{n}")
         clock.advance(timedelta(seconds=1))
